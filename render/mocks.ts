@@ -77,12 +77,38 @@ export function unwrapSecrets(value: unknown): unknown {
     return value;
 }
 
-/** A value as a reviewer may see it: every secret as `[secret]`. */
+/** Placeholders of private material; whatever holds one is shown as `[secret]`. */
+const SECRET_PLACEHOLDER = /<deploy-time (private key|password|bcrypt hash) of /;
+
+/**
+ * A value as a reviewer may see it. Pulumi marks a whole property secret when any part of it is;
+ * inside such a property only the strings that hold private material become `[secret]` (the
+ * user-data, a connection's key), so the rest (a host, a pinned host key) stays reviewable. A
+ * secret with no known private material inside is masked whole.
+ */
 export function maskSecrets(value: unknown): unknown {
-    if (isSecretValue(value)) return "[secret]";
+    if (isSecretValue(value)) {
+        const inner = unwrapSecrets(value.value);
+        return holdsPrivateMaterial(inner) ? maskPrivateStrings(inner) : "[secret]";
+    }
     if (Array.isArray(value)) return value.map(maskSecrets);
     if (typeof value === "object" && value !== null) {
         return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskSecrets(v)]));
+    }
+    return value;
+}
+
+function holdsPrivateMaterial(value: unknown): boolean {
+    if (typeof value === "string") return SECRET_PLACEHOLDER.test(value);
+    if (typeof value === "object" && value !== null) return Object.values(value).some(holdsPrivateMaterial);
+    return false;
+}
+
+function maskPrivateStrings(value: unknown): unknown {
+    if (typeof value === "string") return SECRET_PLACEHOLDER.test(value) ? "[secret]" : value;
+    if (Array.isArray(value)) return value.map(maskPrivateStrings);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPrivateStrings(v)]));
     }
     return value;
 }

@@ -22,6 +22,8 @@ interface Registration {
     name: string;
     parent?: string;
     dependsOn: string[];
+    /** The options that decide how a change is applied, where set. */
+    options: Record<string, unknown>;
     inputs?: Record<string, unknown>;
 }
 
@@ -49,6 +51,7 @@ export async function runStack(job: StackJob): Promise<Record<string, unknown>> 
                 name: args.name,
                 parent: nameOf(args.opts.parent),
                 dependsOn: dependsOnNames(args.opts.dependsOn),
+                options: changeOptions(args.opts as pulumi.CustomResourceOptions),
             });
             return undefined;
         });
@@ -90,6 +93,7 @@ function writeFiles(job: StackJob, resources: Registration[], outputs: Record<st
             name: r.name,
             parent: r.parent ?? null,
             dependsOn: r.dependsOn,
+            ...(Object.keys(r.options).length > 0 && { options: r.options }),
             inputs: maskSecrets(r.inputs ?? {}),
         })),
         outputs,
@@ -102,6 +106,14 @@ function printMachines(job: StackJob): void {
     for (const m of parseConfig(raw).machines) {
         console.log(`${job.stack}  ${m.name.padEnd(24)} ${m.role.padEnd(8)} ${(m.internalIp ?? "ephemeral").padEnd(12)} ${m.machineType}`);
     }
+}
+
+function changeOptions(opts: pulumi.CustomResourceOptions): Record<string, unknown> {
+    const options: Record<string, unknown> = {};
+    if (opts.protect) options.protect = true;
+    if (opts.deleteBeforeReplace) options.deleteBeforeReplace = true;
+    if (opts.replaceOnChanges?.length) options.replaceOnChanges = opts.replaceOnChanges;
+    return options;
 }
 
 function nameOf(resource: pulumi.Resource | undefined): string | undefined {
