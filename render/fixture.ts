@@ -25,13 +25,19 @@ export interface RenderedStack {
     stdout: string;
 }
 
-export function render(args: string[] = []): { out: string; stdout: string } {
+/** Runs the render; the result says how it ended. */
+export function tryRender(args: string[] = []): { out: string; status: number | null; stdout: string; stderr: string } {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "coreos-cluster-test-"));
     const run = spawnSync(process.execPath, [path.join(REPO_ROOT, "build/js/render/render.js"), "--out", out, ...args], {
         encoding: "utf8",
     });
+    return { out, status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+export function render(args: string[] = []): { out: string; stdout: string } {
+    const run = tryRender(args);
     if (run.status !== 0) throw new Error(`render failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
-    return { out, stdout: run.stdout };
+    return run;
 }
 
 export function readStack(out: string, stack: string, stdout = ""): RenderedStack {

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { listFiles, PlannedResource, render, renderBoth } from "./fixture";
+import { listFiles, PlannedResource, render, renderBoth, tryRender } from "./fixture";
 
 const { staging, prod, out } = renderBoth();
 const of = (plan: { resources: PlannedResource[] }, type: string) => plan.resources.filter((r) => r.type === type);
@@ -54,6 +54,28 @@ describe("the render", () => {
         fs.writeFileSync(stray, "old");
         render(["--stack", "prod", "--out", out]);
         expect(fs.existsSync(stray)).toBe(false);
+    });
+});
+
+describe("bad input", () => {
+    test("stops the program with the key, the value and the form, before any resource is declared", () => {
+        const run = tryRender(["--stack", "prod", "--set", "workerCount=0"]);
+        expect(run.status).not.toBe(0);
+        expect(run.stderr).toContain(
+            'coreos-cluster:workerCount: "0" is not a worker count; expected a whole number from 1 to 100',
+        );
+        expect(fs.existsSync(path.join(run.out, "prod"))).toBe(false);
+    });
+
+    test("an unset fleetSha256 is warned about, with how to pin it; a set one is not", () => {
+        const unset = tryRender(["--stack", "staging"]);
+        expect(`${unset.stdout}${unset.stderr}`).toContain("fleetSha256 is not set");
+        expect(`${unset.stdout}${unset.stderr}`).toContain("pulumi config set fleetSha256");
+        const pinned = tryRender(["--stack", "staging", "--set", `fleetSha256=${"ab".repeat(32)}`]);
+        expect(pinned.status).toBe(0);
+        expect(`${pinned.stdout}${pinned.stderr}`).not.toContain("fleetSha256 is not set");
+        const builder = fs.readFileSync(path.join(pinned.out, "staging", "machines", "tsc-registry-cbuilder1.yaml"), "utf8");
+        expect(builder).toContain(`Environment=FLEET_SHA256=${"ab".repeat(32)}\n`);
     });
 });
 

@@ -1,13 +1,15 @@
 #!/bin/bash
-# Installs fleetd and fleetctl from fleet's release tarball into /opt/bin.
-# Usage: install-fleet VERSION [SHA256]; without SHA256 the download relies on HTTPS alone.
+# Installs fleetd and fleetctl from fleet's release tarball into /opt/bin (or $FLEET_BIN_DIR).
+# Usage: FLEET_SHA256=SUM install-fleet VERSION; with FLEET_SHA256 empty the download relies on
+# HTTPS alone.
 set -euo pipefail
 
 version=$1
-expected_sha256=${2:-}
-marker=/opt/bin/.fleet-$version
+expected_sha256=${FLEET_SHA256:-}
+bin_dir=${FLEET_BIN_DIR:-/opt/bin}
+marker=$bin_dir/.fleet-$version
 
-if [[ -f $marker && -x /opt/bin/fleetd && -x /opt/bin/fleetctl ]]; then
+if [[ -f $marker && -x $bin_dir/fleetd && -x $bin_dir/fleetctl ]]; then
   exit 0
 fi
 
@@ -30,6 +32,6 @@ else
 fi
 
 tar -xzf "$tarball" -C "$work" --strip-components=1
-install -m 0755 "$work/fleetd" "$work/fleetctl" /opt/bin/
+install -m 0755 "$work/fleetd" "$work/fleetctl" "$bin_dir/"
 touch "$marker"
-echo "fleet $version installed in /opt/bin"
+echo "fleet $version installed in $bin_dir"
