@@ -104,7 +104,9 @@ describe.each(machines)("user-data of %s", (machine, text) => {
         expect(Buffer.byteLength(text)).toBeLessThan(MAX_USER_DATA_BYTES);
     });
 
-    test("trusts no insecure registry", () => {
+    test("trusts the registry through its CA, and no insecure registry", () => {
+        const files = parsed[machine].write_files.map((f: { path: string }) => f.path);
+        expect(files).toContain("/etc/docker/certs.d/10.200.4.1:5000/ca.crt");
         expect(text).not.toMatch(/insecure-registr/);
     });
 });
