@@ -262,7 +262,7 @@ test("destroy never fails and says what it could not do", () => {
             "set -u",
             'fleetctl() { sudo timeout 120 /opt/bin/fleetctl "$@"; }',
             "unit=website1@prod-web3.service",
-            'echo "prod-control1: destroying $unit, as prod-web3 leaves the cluster"',
+            'echo "prod-control1: destroying $unit in fleet"',
             'if ! output=$(fleetctl destroy "$unit" 2>&1); then',
             `  last=$(printf '%s\\n' "$output" | tail -n 1)`,
             '  echo "prod-control1: could not destroy $unit, left as it is: $last"',

@@ -356,8 +356,9 @@ export interface DestroyArgs {
 }
 
 /**
- * Control node, when a worker is removed: destroys its website1 instance in fleet. Never fails
- * and never waits long: the worker may be gone already.
+ * Control node: destroys a worker's website1 instance in fleet, when the worker is removed or
+ * replaced, or before a release starts the instance again (so it takes the template's current
+ * text). Never fails and never waits long: the worker may be gone already.
  */
 export function destroy(args: DestroyArgs): string {
     const { controlNode, worker } = plain("destroy", args);
@@ -366,7 +367,7 @@ export function destroy(args: DestroyArgs): string {
         "set -u",
         FLEET,
         `unit=${unit}`,
-        `echo "${controlNode}: destroying $unit, as ${worker} leaves the cluster"`,
+        `echo "${controlNode}: destroying $unit in fleet"`,
         'if ! output=$(fleetctl destroy "$unit" 2>&1); then',
         `  last=$(printf '%s\\n' "$output" | tail -n 1)`,
         `  echo "${controlNode}: could not destroy $unit, left as it is: $last"`,
