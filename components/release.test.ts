@@ -135,8 +135,10 @@ describe("triggers", () => {
         }
     });
 
-    test("a new imageTag changes the triggers of every step, and only the tag in them", () => {
-        const v2 = releaseSteps(renderBoth(["--set", "imageTag=v2"]).prod.plan);
+    test("a new imageTag changes the tag in every step's triggers and no machine's user-data", () => {
+        const rendered = renderBoth(["--set", "imageTag=v2"]);
+        const v2 = releaseSteps(rendered.prod.plan);
+        expect(rendered.prod.userData).toEqual(base.prod.userData);
         expect([...v2.keys()]).toEqual([...steps.keys()]);
         for (const [id, resource] of steps) {
             const triggers = v2.get(id)!.inputs.triggers;
