@@ -84,10 +84,7 @@ export function sync(args: SyncArgs): string {
     const { builder, registryHost, imageTag, stagingServerIp } = plain("sync", args);
     const source = `core@${stagingServerIp}:${STAGING_SITE}`;
     return script([
-        "set -eu",
-        DOCKER,
-        ...runOrFail(builder),
-        ...skipWhenPushed(builder, registryHost, imageTag, "sync"),
+        ...onBuilderUnlessPushed(builder, registryHost, imageTag, "sync"),
         `source=${source}`,
         `echo "${builder}: syncing $source into /data/website1/"`,
         "ssh_command='ssh -i /root/.ssh/id_ed25519 -o BatchMode=yes -o ConnectTimeout=20'",
@@ -122,10 +119,7 @@ export function build(args: BuildArgs): string {
     });
     const image = websiteImage(registryHost, imageTag);
     return script([
-        "set -eu",
-        DOCKER,
-        ...runOrFail(builder),
-        ...skipWhenPushed(builder, registryHost, imageTag, "build"),
+        ...onBuilderUnlessPushed(builder, registryHost, imageTag, "build"),
         `image=${image}`,
         `echo "${builder}: building $image on ${baseImage}"`,
         "context=$(mktemp -d)",
@@ -151,10 +145,7 @@ export function push(args: PushArgs): string {
     const { builder, registryHost, imageTag } = plain("push", args);
     const image = websiteImage(registryHost, imageTag);
     return script([
-        "set -eu",
-        DOCKER,
-        ...runOrFail(builder),
-        ...skipWhenPushed(builder, registryHost, imageTag, "push"),
+        ...onBuilderUnlessPushed(builder, registryHost, imageTag, "push"),
         `image=${image}`,
         `echo "${builder}: pushing $image"`,
         'run_or_fail "docker push of $image failed" docker push "$image"',
@@ -395,9 +386,12 @@ function runOrFail(machine: string): string[] {
     ];
 }
 
-/** Tags are immutable: once the registry has one, the builder's steps have nothing to do. */
-function skipWhenPushed(builder: string, registryHost: string, imageTag: string, step: string): string[] {
+/** How sync, build and push begin. Tags are immutable: once pushed, there is nothing to do. */
+function onBuilderUnlessPushed(builder: string, registryHost: string, imageTag: string, step: string): string[] {
     return [
+        "set -eu",
+        DOCKER,
+        ...runOrFail(builder),
         `if docker manifest inspect ${websiteImage(registryHost, imageTag)} >/dev/null 2>&1; then`,
         `  echo "${builder}: ${imageTag} already in ${registryHost}; nothing to ${step}"`,
         "  exit 0",

@@ -14,14 +14,17 @@ export interface ReleaseArgs {
     readonly healthTimeoutSeconds: number;
     /** The nginx image website1 is built on, pinned by version. */
     readonly baseImage: string;
-    /** The private registry (staging's): host:port, user and password (a secret, sent on stdin only). */
+    /** Staging's private registry: host:port, user, and password (a secret, sent on stdin only). */
     readonly registry: {
         readonly host: pulumi.Input<string>;
         readonly user: pulumi.Input<string>;
         readonly password: pulumi.Input<string>;
     };
     /** The builder, reached with staging's operator key and its pinned host key. */
-    readonly builder: SshEndpoint & { readonly name: pulumi.Input<string>; readonly instanceId: pulumi.Input<string> };
+    readonly builder: SshEndpoint & {
+        readonly name: pulumi.Input<string>;
+        readonly instanceId: pulumi.Input<string>;
+    };
     /** Internal address of the staging web server whose site is released. */
     readonly stagingServerIp: pulumi.Input<string>;
     /** The control node whose fleet restarts the workers' units. */
@@ -44,93 +47,77 @@ export class Release extends pulumi.ComponentResource {
         super("coreos-cluster:index:Release", name, {}, opts);
 
         const { imageTag, registry, builder, controlNode } = args;
-        const step = (
-            id: string,
-            connection: ReturnType<typeof sshConnection>,
-            text: Pick<command.remote.CommandArgs, "create" | "delete" | "stdin">,
-            triggers: pulumi.Input<string>[],
-            dependsOn: pulumi.Resource[],
-            options: pulumi.CustomResourceOptions = {},
-        ) =>
+        const step = (id: string, s: Step) =>
             new command.remote.Command(
                 `${name}-${id}`,
-                { connection, ...text, triggers: [imageTag, ...triggers], addPreviousOutputInEnv: false },
-                { parent: this, dependsOn, customTimeouts: TIMEOUTS, ...options },
+                {
+                    connection: s.on,
+                    create: s.create,
+                    delete: s.delete,
+                    stdin: s.stdin,
+                    triggers: [imageTag, ...s.triggers],
+                    addPreviousOutputInEnv: false,
+                },
+                {
+                    parent: this,
+                    dependsOn: s.after,
+                    customTimeouts: TIMEOUTS,
+                    deleteBeforeReplace: s.deleteFirst,
+                },
             );
+        const password = pulumi.secret(registry.password);
 
         const onBuilder = sshConnection(builder);
-        const builderTriggers = [builder.instanceId];
-        const withBuilder = <T>(make: (values: { builder: string; registryHost: string; registryUser: string; stagingServerIp: string }) => T) =>
+        const withBuilder = (make: (values: BuilderValues) => string) =>
             pulumi
                 .all([builder.name, registry.host, registry.user, args.stagingServerIp])
                 .apply(([builderName, registryHost, registryUser, stagingServerIp]) =>
                     make({ builder: builderName, registryHost, registryUser, stagingServerIp }),
                 );
-        const password = pulumi.secret(registry.password);
-
-        const check = step(
-            "check",
-            onBuilder,
-            { create: withBuilder((v) => steps.check(v)), stdin: password },
-            builderTriggers,
-            [],
-        );
-        const sync = step(
-            "sync",
-            onBuilder,
-            { create: withBuilder((v) => steps.sync({ ...v, imageTag })) },
-            builderTriggers,
-            [check],
-        );
-        const build = step(
+        // Each of the builder's steps waits for the one before.
+        let previous: pulumi.Resource[] = [];
+        const builderStep = (id: string, create: pulumi.Input<string>, stdin?: pulumi.Input<string>) => {
+            const triggers = [builder.instanceId];
+            const resource = step(id, { on: onBuilder, create, stdin, triggers, after: previous });
+            previous = [resource];
+            return resource;
+        };
+        builderStep("check", withBuilder((v) => steps.check(v)), password);
+        builderStep("sync", withBuilder((v) => steps.sync({ ...v, imageTag })));
+        builderStep(
             "build",
-            onBuilder,
-            {
-                create: withBuilder((v) =>
-                    steps.build({
-                        ...v,
-                        imageTag,
-                        baseImage: args.baseImage,
-                        dockerfile: readRepoFile("images/website1/Dockerfile"),
-                        nginxConf: readRepoFile("images/website1/nginx.conf"),
-                    }),
-                ),
-            },
-            builderTriggers,
-            [sync],
+            withBuilder((v) =>
+                steps.build({
+                    ...v,
+                    imageTag,
+                    baseImage: args.baseImage,
+                    dockerfile: readRepoFile("images/website1/Dockerfile"),
+                    nginxConf: readRepoFile("images/website1/nginx.conf"),
+                }),
+            ),
         );
-        const push = step(
-            "push",
-            onBuilder,
-            { create: withBuilder((v) => steps.push({ ...v, imageTag })) },
-            builderTriggers,
-            [build],
-        );
+        const push = builderStep("push", withBuilder((v) => steps.push({ ...v, imageTag })));
 
-        const onControlNode = connectionTo(controlNode);
-        const submit = step(
-            "submit",
-            onControlNode,
-            { create: steps.submit({ controlNode: controlNode.name, unitText: readRepoFile(`units/${steps.WEBSITE1_TEMPLATE}`) }) },
-            [controlNode.instance.instanceId],
-            [push, controlNode.ready],
-        );
+        const unitText = readRepoFile(`units/${steps.WEBSITE1_TEMPLATE}`);
+        const submit = step("submit", {
+            on: connectionTo(controlNode),
+            create: steps.submit({ controlNode: controlNode.name, unitText }),
+            triggers: [controlNode.instance.instanceId],
+            after: [push, controlNode.ready],
+        });
 
         const pulls = args.workers.map((worker) =>
-            step(
-                `pull-${worker.name}`,
-                connectionTo(worker),
-                {
-                    create: pulumi
-                        .all([registry.host, registry.user])
-                        .apply(([registryHost, registryUser]) =>
-                            steps.pull({ worker: worker.name, registryHost, registryUser, imageTag }),
-                        ),
-                    stdin: password,
-                },
-                [worker.instance.instanceId],
-                [push, worker.ready, ...(args.pullsAfter ?? [])],
-            ),
+            step(`pull-${worker.name}`, {
+                on: connectionTo(worker),
+                create: pulumi
+                    .all([registry.host, registry.user])
+                    .apply(([registryHost, registryUser]) =>
+                        steps.pull({ worker: worker.name, registryHost, registryUser, imageTag }),
+                    ),
+                stdin: password,
+                triggers: [worker.instance.instanceId],
+                after: [push, worker.ready, ...(args.pullsAfter ?? [])],
+            }),
         );
 
         let previousBatch: pulumi.Resource[] = [];
@@ -138,51 +125,59 @@ export class Release extends pulumi.ComponentResource {
             const batch = args.workers.slice(first, first + args.batchSize);
             previousBatch = batch.map((worker, i) => {
                 const onWorker = connectionTo(worker);
-                const workerTriggers = [worker.instance.instanceId];
-                const drain = step(
-                    `drain-${worker.name}`,
-                    onWorker,
-                    {
-                        create: pulumi
-                            .output(registry.host)
-                            .apply((registryHost) => steps.drain({ worker: worker.name, registryHost, imageTag })),
-                    },
-                    workerTriggers,
-                    [pulls[first + i], submit, ...previousBatch],
-                );
+                const drain = step(`drain-${worker.name}`, {
+                    on: onWorker,
+                    create: pulumi
+                        .output(registry.host)
+                        .apply((registryHost) => steps.drain({ worker: worker.name, registryHost, imageTag })),
+                    triggers: [worker.instance.instanceId],
+                    after: [pulls[first + i], submit, ...previousBatch],
+                });
+
                 const workerIp = worker.plan.internalIp;
                 if (!workerIp) throw new Error(`worker ${worker.name} has no reserved internal address`);
-                // A removed worker's unit is destroyed from here, never on the worker (it may be gone).
-                // Replaced first, so the old resource's destroy never follows the new one's start.
-                const restart = step(
-                    `restart-${worker.name}`,
-                    connectionTo(controlNode, DIAL_REACHED),
-                    {
-                        create: steps.restart({ controlNode: controlNode.name, worker: worker.name, workerIp, imageTag }),
-                        delete: steps.destroy({ controlNode: controlNode.name, worker: worker.name }),
-                    },
-                    [controlNode.instance.instanceId, worker.instance.instanceId],
-                    [drain],
-                    { deleteBeforeReplace: true },
-                );
-                return step(
-                    `return-${worker.name}`,
-                    onWorker,
-                    {
-                        create: steps.returnToPool({
-                            worker: worker.name,
-                            imageTag,
-                            healthTimeoutSeconds: args.healthTimeoutSeconds,
-                        }),
-                    },
-                    workerTriggers,
-                    [restart],
-                );
+                // A removed worker's unit is destroyed from the control node, never on the worker
+                // (it may be gone); delete-first, so an old destroy never follows a new start.
+                const restart = step(`restart-${worker.name}`, {
+                    on: connectionTo(controlNode, DIAL_REACHED),
+                    create: steps.restart({ controlNode: controlNode.name, worker: worker.name, workerIp, imageTag }),
+                    delete: steps.destroy({ controlNode: controlNode.name, worker: worker.name }),
+                    triggers: [controlNode.instance.instanceId, worker.instance.instanceId],
+                    after: [drain],
+                    deleteFirst: true,
+                });
+
+                const healthTimeoutSeconds = args.healthTimeoutSeconds;
+                return step(`return-${worker.name}`, {
+                    on: onWorker,
+                    create: steps.returnToPool({ worker: worker.name, imageTag, healthTimeoutSeconds }),
+                    triggers: [worker.instance.instanceId],
+                    after: [restart],
+                });
             });
         }
 
         this.registerOutputs({ imageTag });
     }
+}
+
+interface Step {
+    readonly on: ReturnType<typeof sshConnection>;
+    readonly create: pulumi.Input<string>;
+    readonly delete?: string;
+    /** Secret input: it reaches the command's stdin and no log. */
+    readonly stdin?: pulumi.Input<string>;
+    /** Beside the tag: the instances the step runs on or for. */
+    readonly triggers: pulumi.Input<string>[];
+    readonly after: pulumi.Resource[];
+    readonly deleteFirst?: boolean;
+}
+
+interface BuilderValues {
+    readonly builder: string;
+    readonly registryHost: string;
+    readonly registryUser: string;
+    readonly stagingServerIp: string;
 }
 
 /** Bounds beside the scripts' own: a pull of a large image, a worker's health timeout, a destroy. */
