@@ -24,6 +24,21 @@ const REGISTRY = "10.200.4.1:5000";
 
 const lines = (...text: string[]) => `${text.join("\n")}\n`;
 
+const unlessPushed = (step: string) => [
+    "if answer=$(docker manifest inspect 10.200.4.1:5000/website1:v2 2>&1); then",
+    `  echo "tsc-registry-cbuilder1: v2 already in 10.200.4.1:5000; nothing to ${step}"`,
+    "  exit 0",
+    "fi",
+    "case $answer in",
+    '  *"no such manifest"*) ;;',
+    "  *)",
+    '    echo "tsc-registry-cbuilder1: could not ask 10.200.4.1:5000 for v2; its last lines:" >&2',
+    `    printf '%s\\n' "$answer" | tail -n 20 >&2`,
+    "    exit 1",
+    "    ;;",
+    "esac",
+];
+
 const runOrFail = (machine: string) => [
     "run_or_fail() {",
     "  message=$1",
@@ -55,10 +70,7 @@ test("sync skips a pushed tag, else rsyncs the staging site inside docker-builde
             "set -eu",
             'docker() { sudo /usr/bin/docker "$@"; }',
             ...runOrFail("tsc-registry-cbuilder1"),
-            "if docker manifest inspect 10.200.4.1:5000/website1:v2 >/dev/null 2>&1; then",
-            '  echo "tsc-registry-cbuilder1: v2 already in 10.200.4.1:5000; nothing to sync"',
-            "  exit 0",
-            "fi",
+            ...unlessPushed("sync"),
             "source=core@10.200.3.1:/home/core/share/nginx/html/",
             'echo "tsc-registry-cbuilder1: syncing $source into /data/website1/"',
             "ssh_command='ssh -i /root/.ssh/id_ed25519 -o BatchMode=yes -o ConnectTimeout=20'",
@@ -82,10 +94,7 @@ test("build skips a pushed tag, else builds from the synced site and the files c
             "set -eu",
             'docker() { sudo /usr/bin/docker "$@"; }',
             ...runOrFail("tsc-registry-cbuilder1"),
-            "if docker manifest inspect 10.200.4.1:5000/website1:v2 >/dev/null 2>&1; then",
-            '  echo "tsc-registry-cbuilder1: v2 already in 10.200.4.1:5000; nothing to build"',
-            "  exit 0",
-            "fi",
+            ...unlessPushed("build"),
             "image=10.200.4.1:5000/website1:v2",
             'echo "tsc-registry-cbuilder1: building $image on nginx:1.27.3"',
             "context=$(mktemp -d)",
@@ -112,10 +121,7 @@ test("push skips a pushed tag, else pushes it", () => {
             "set -eu",
             'docker() { sudo /usr/bin/docker "$@"; }',
             ...runOrFail("tsc-registry-cbuilder1"),
-            "if docker manifest inspect 10.200.4.1:5000/website1:v2 >/dev/null 2>&1; then",
-            '  echo "tsc-registry-cbuilder1: v2 already in 10.200.4.1:5000; nothing to push"',
-            "  exit 0",
-            "fi",
+            ...unlessPushed("push"),
             "image=10.200.4.1:5000/website1:v2",
             'echo "tsc-registry-cbuilder1: pushing $image"',
             'run_or_fail "docker push of $image failed" docker push "$image"',

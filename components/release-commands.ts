@@ -386,16 +386,28 @@ function runOrFail(machine: string): string[] {
     ];
 }
 
-/** How sync, build and push begin. Tags are immutable: once pushed, there is nothing to do. */
+/**
+ * How sync, build and push begin. Tags are immutable: once pushed, there is nothing to do. Only
+ * an answer that the tag is missing lets the step go on; any other failure stops it, so a tag
+ * is never built again over itself because the registry could not be asked.
+ */
 function onBuilderUnlessPushed(builder: string, registryHost: string, imageTag: string, step: string): string[] {
     return [
         "set -eu",
         DOCKER,
         ...runOrFail(builder),
-        `if docker manifest inspect ${websiteImage(registryHost, imageTag)} >/dev/null 2>&1; then`,
+        `if answer=$(docker manifest inspect ${websiteImage(registryHost, imageTag)} 2>&1); then`,
         `  echo "${builder}: ${imageTag} already in ${registryHost}; nothing to ${step}"`,
         "  exit 0",
         "fi",
+        'case $answer in',
+        '  *"no such manifest"*) ;;',
+        "  *)",
+        `    echo "${builder}: could not ask ${registryHost} for ${imageTag}; its last lines:" >&2`,
+        `    printf '%s\\n' "$answer" | tail -n 20 >&2`,
+        "    exit 1",
+        "    ;;",
+        "esac",
     ];
 }
 

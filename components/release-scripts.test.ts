@@ -31,7 +31,12 @@ exec "$@"
     docker: `#!/bin/sh
 echo "docker $*" >> "$SCRATCH/calls"
 case "$1 $2" in
-  "manifest inspect") [ "$FAKE_PUSHED" = yes ] ;;
+  "manifest inspect")
+    case $FAKE_PUSHED in
+      yes) echo '{"schemaVersion": 2}' ;;
+      no) echo "no such manifest: $3"; exit 1 ;;
+      *) echo "Get https://$3: x509: certificate signed by unknown authority"; exit 1 ;;
+    esac ;;
   "image inspect") [ "$FAKE_PULLED" = yes ] ;;
   "ps --filter") printf '%s\\n' "$FAKE_RUNNING" | grep . || true ;;
   login*)
@@ -157,6 +162,16 @@ describe("sync, build and push", () => {
     test.each(scripts)("%s does nothing when the registry has the tag (tags are immutable)", (step, script) => {
         const result = run(script, { FAKE_PUSHED: "yes" });
         expect([result.status, result.stdout]).toEqual([0, `tsc-registry-cbuilder1: v2 already in ${REGISTRY}; nothing to ${step}\n`]);
+        expect(result.calls).toEqual([`docker manifest inspect ${IMAGE}`]);
+    });
+
+    test.each(scripts)("%s stops when it cannot ask the registry, rather than build a tag again", (_, script) => {
+        const result = run(script, { FAKE_PUSHED: "unknown" });
+        expect(result.status).toBe(1);
+        expect(result.stderr).toBe(
+            "tsc-registry-cbuilder1: could not ask 10.200.4.1:5000 for v2; its last lines:\n" +
+                `Get https://${IMAGE}: x509: certificate signed by unknown authority\n`,
+        );
         expect(result.calls).toEqual([`docker manifest inspect ${IMAGE}`]);
     });
 
