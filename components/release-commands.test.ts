@@ -31,23 +31,20 @@ const unlessPushed = (step: string) => [
     "fi",
     "case $answer in",
     '  *"no such manifest"*) ;;',
-    "  *)",
-    '    echo "tsc-registry-cbuilder1: could not ask 10.200.4.1:5000 for v2; its last lines:" >&2',
-    `    printf '%s\\n' "$answer" | tail -n 20 >&2`,
-    "    exit 1",
-    "    ;;",
+    '  *) fail "could not ask 10.200.4.1:5000 for v2" "$answer" ;;',
     "esac",
 ];
 
 const runOrFail = (machine: string) => [
+    "fail() {",
+    `  echo "${machine}: $1; its last lines:" >&2`,
+    `  printf '%s\\n' "$2" | tail -n 20 >&2`,
+    "  exit 1",
+    "}",
     "run_or_fail() {",
     "  message=$1",
     "  shift",
-    '  if ! output=$("$@" 2>&1); then',
-    `    echo "${machine}: $message; its last lines:" >&2`,
-    `    printf '%s\\n' "$output" | tail -n 20 >&2`,
-    "    exit 1",
-    "  fi",
+    '  output=$("$@" 2>&1) || fail "$message" "$output"',
     "}",
 ];
 

@@ -371,17 +371,21 @@ const LOCAL = "http://127.0.0.1";
 const DOCKER = 'docker() { sudo /usr/bin/docker "$@"; }';
 const FLEET = `fleetctl() { sudo timeout ${FLEET_TIMEOUT_SECONDS} ${FLEETCTL} "$@"; }`;
 
-/** `run_or_fail MESSAGE COMMAND...`: quiet; on failure names the machine and shows the output's tail. */
+/**
+ * `fail MESSAGE OUTPUT` names the machine and shows the output's tail; `run_or_fail MESSAGE
+ * COMMAND...` runs a command quietly and fails so when it does.
+ */
 function runOrFail(machine: string): string[] {
     return [
+        "fail() {",
+        `  echo "${machine}: $1; its last lines:" >&2`,
+        `  printf '%s\\n' "$2" | tail -n 20 >&2`,
+        "  exit 1",
+        "}",
         "run_or_fail() {",
         "  message=$1",
         "  shift",
-        '  if ! output=$("$@" 2>&1); then',
-        `    echo "${machine}: $message; its last lines:" >&2`,
-        `    printf '%s\\n' "$output" | tail -n 20 >&2`,
-        "    exit 1",
-        "  fi",
+        '  output=$("$@" 2>&1) || fail "$message" "$output"',
         "}",
     ];
 }
@@ -402,11 +406,7 @@ function onBuilderUnlessPushed(builder: string, registryHost: string, imageTag: 
         "fi",
         'case $answer in',
         '  *"no such manifest"*) ;;',
-        "  *)",
-        `    echo "${builder}: could not ask ${registryHost} for ${imageTag}; its last lines:" >&2`,
-        `    printf '%s\\n' "$answer" | tail -n 20 >&2`,
-        "    exit 1",
-        "    ;;",
+        `  *) fail "could not ask ${registryHost} for ${imageTag}" "$answer" ;;`,
         "esac",
     ];
 }
