@@ -11,7 +11,7 @@ import { drainWaitSeconds, HEALTH_CHECK, HealthCheckTiming, returnWaitSeconds } 
 export { drainWaitSeconds, HEALTH_CHECK, returnWaitSeconds };
 export type { HealthCheckTiming };
 
-/** The release steps in chain order; `destroy` runs only when a worker is removed. */
+/** The release steps in chain order; `destroy` is the delete command of a worker's restart step. */
 export const RELEASE_STEPS = [
     "check",
     "sync",
