@@ -1,4 +1,4 @@
-// The CI workflows name stacks, npm scripts and permissions that exist and fit: parsed, not grepped.
+// The CI workflows name stacks, npm scripts and permissions that exist and fit; parsed, not grepped.
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
@@ -26,7 +26,9 @@ interface Workflow {
 }
 
 function workflow(name: string): Workflow {
-    return yaml.load(fs.readFileSync(path.join(REPO_ROOT, ".github", "workflows", name), "utf8")) as Workflow;
+    return yaml.load(
+        fs.readFileSync(path.join(REPO_ROOT, ".github", "workflows", name), "utf8"),
+    ) as Workflow;
 }
 
 const preview = workflow("preview.yml");
@@ -51,7 +53,8 @@ describe.each(Object.entries(both))("%s", (_file, flow) => {
     test("every stack it names has its Pulumi.<stack>.yaml", () => {
         const stacks = jobs.flatMap(stacksOf);
         expect(stacks.length).toBeGreaterThan(0);
-        for (const stack of stacks) expect(fs.existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`))).toBe(true);
+        for (const stack of stacks)
+            expect(fs.existsSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`))).toBe(true);
     });
 
     test("every npm command it runs exists, in the folder it runs in", () => {
@@ -80,8 +83,13 @@ describe.each(Object.entries(both))("%s", (_file, flow) => {
             if (step.uses) expect(step.uses).toMatch(/^[\w-]+\/[\w-]+@v\d+$/);
         }
         for (const job of jobs) {
-            const auth = job.steps.find((step) => step.uses?.startsWith("google-github-actions/auth@"));
-            expect(Object.keys(auth?.with ?? {}).sort()).toEqual(["service_account", "workload_identity_provider"]);
+            const auth = job.steps.find((step) =>
+                step.uses?.startsWith("google-github-actions/auth@"),
+            );
+            expect(Object.keys(auth?.with ?? {}).sort()).toEqual([
+                "service_account",
+                "workload_identity_provider",
+            ]);
             expect(auth!.with!.workload_identity_provider).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
             expect(auth!.with!.service_account).toMatch(/^\$\{\{ vars\.\w+ \}\}$/);
         }
@@ -90,7 +98,9 @@ describe.each(Object.entries(both))("%s", (_file, flow) => {
     test("state is in a cloud-storage bucket, and the passphrase comes from secrets", () => {
         for (const step of jobs.flatMap(pulumiSteps)) {
             expect(step.with?.["cloud-url"]).toMatch(/^gs:\/\/\$\{\{ vars\.\w+ \}\}$/);
-            expect(step.env).toEqual({ PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" });
+            expect(step.env).toEqual({
+                PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+            });
             expect(step.with?.policyPacks).toBe("policy");
         }
     });
@@ -99,13 +109,19 @@ describe.each(Object.entries(both))("%s", (_file, flow) => {
 test("the preview runs on pull requests for staging and prod and comments on the pull request", () => {
     expect(Object.keys(preview.on)).toEqual(["pull_request"]);
     const steps = Object.values(preview.jobs).flatMap(pulumiSteps);
-    expect(steps.map((step) => [step.with?.command, step.with?.["comment-on-pr"]])).toEqual([["preview", true]]);
+    expect(steps.map((step) => [step.with?.command, step.with?.["comment-on-pr"]])).toEqual([
+        ["preview", true],
+    ]);
     expect(Object.values(preview.jobs).flatMap(stacksOf)).toEqual(["staging", "prod"]);
 });
 
 test("the deploy runs pulumi up on main, staging before prod, each behind its environment", () => {
     expect(deploy.on).toEqual({ push: { branches: ["main"] } });
-    const byStack = Object.entries(deploy.jobs).map(([id, job]) => ({ id, job, stack: stacksOf(job) }));
+    const byStack = Object.entries(deploy.jobs).map(([id, job]) => ({
+        id,
+        job,
+        stack: stacksOf(job),
+    }));
     expect(byStack.map((j) => j.stack)).toEqual([["staging"], ["prod"]]);
 
     const [staging, prod] = byStack;
@@ -114,6 +130,9 @@ test("the deploy runs pulumi up on main, staging before prod, each behind its en
     for (const { job, stack } of byStack) {
         expect(pulumiSteps(job).map((step) => step.with?.command)).toEqual(["up"]);
         expect(job.environment).toBe(stack[0]);
-        expect(job.concurrency).toEqual({ group: `deploy-${stack[0]}`, "cancel-in-progress": false });
+        expect(job.concurrency).toEqual({
+            group: `deploy-${stack[0]}`,
+            "cancel-in-progress": false,
+        });
     }
 });

@@ -3,9 +3,28 @@
 
 /** docker options, before or after the subcommand, that take no value. */
 const FLAGS = new Set([
-    "-d", "--detach", "-i", "--interactive", "-t", "--tty", "--rm", "--init", "--privileged",
-    "--read-only", "-P", "--publish-all", "--no-healthcheck", "--oom-kill-disable", "-q", "--quiet",
-    "--all-tags", "--disable-content-trust", "-D", "--debug", "--tls", "--tlsverify",
+    "-d",
+    "--detach",
+    "-i",
+    "--interactive",
+    "-t",
+    "--tty",
+    "--rm",
+    "--init",
+    "--privileged",
+    "--read-only",
+    "-P",
+    "--publish-all",
+    "--no-healthcheck",
+    "--oom-kill-disable",
+    "-q",
+    "--quiet",
+    "--all-tags",
+    "--disable-content-trust",
+    "-D",
+    "--debug",
+    "--tls",
+    "--tlsverify",
 ]);
 
 /** Subcommands whose first operand is an image. */
@@ -19,11 +38,16 @@ export function shellCommands(text: string): string[][] {
     return text
         .replace(/\\\r?\n/g, " ")
         .split(/[\n;|&()`]+/)
-        .map((command) => command.split(/[\s<>]+/).map((word) => word.replace(/["']/g, "")).filter((w) => w !== ""))
+        .map((command) =>
+            command
+                .split(/[\s<>]+/)
+                .map((word) => word.replace(/["']/g, ""))
+                .filter((w) => w !== ""),
+        )
         .filter((words) => words.length > 0);
 }
 
-/** A value the text leaves to run time (`$IMAGE`, `${IMAGE}`, an unfilled template): not checkable here. */
+/** A value left to run time (`$IMAGE`, `${IMAGE}`, an unfilled template): not checkable here. */
 function isVariable(word: string): boolean {
     return word.includes("$") || word.includes("{{");
 }
@@ -76,15 +100,19 @@ function commandImages(words: readonly string[]): string[] {
     return images;
 }
 
-/** Why the images a text names are not pinned: `:latest` anywhere, or a docker image without a tag. */
+/** Why a text's images are not pinned: `:latest` anywhere, or a docker image without a tag. */
 export function imageProblems(text: string): string[] {
     const problems = new Set<string>();
     for (const [, name] of text.matchAll(/([\w.\/:-]*[\w.\/-]):latest(?![\w.-])/g)) {
-        problems.add(`names the image ${name}:latest, tagged :latest; pin a version tag or a digest`);
+        problems.add(
+            `names the image ${name}:latest, tagged :latest; pin a version tag or a digest`,
+        );
     }
     for (const image of dockerImages(text)) {
         if (!isVariable(image) && imageTag(image) === undefined) {
-            problems.add(`names the image ${image} without a tag (docker reads it as :latest); pin a version tag or a digest`);
+            problems.add(
+                `names the image ${image} without a tag (docker reads it as :latest); pin a version tag or a digest`,
+            );
         }
     }
     return [...problems];

@@ -9,7 +9,8 @@ export function resourcePolicy(rule: Rule): ResourceValidationPolicy {
         enforcementLevel: "mandatory",
         validateResource: (args, reportViolation) => {
             if (!rule.types.includes(args.type)) return;
-            for (const problem of rule.check(args.props, args.type)) reportViolation(`${args.name}: ${problem}`);
+            for (const problem of rule.check(args.props, args.type))
+                reportViolation(`${args.name}: ${problem}`);
         },
     };
 }

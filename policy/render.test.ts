@@ -20,24 +20,36 @@ beforeAll(() => {
     if (STACKS.every((stack) => fs.existsSync(path.join(RENDER, stack, "plan.json")))) return;
     const run = spawnSync("npm", ["run", "render"], { cwd: REPO_ROOT, encoding: "utf8" });
     if (run.status !== 0) {
-        throw new Error(`npm run render failed in ${REPO_ROOT} (run \`npm ci\` there first):\n${run.stderr.slice(-2000)}`);
+        throw new Error(
+            `npm run render failed in ${REPO_ROOT} (run \`npm ci\` there first):\n${run.stderr.slice(-2000)}`,
+        );
     }
 });
 
-/** The plan's resources, each instance given its exact user-data (plan.json shows it as [secret]). */
+/** The plan's resources, each instance with its exact user-data (plan.json shows [secret]). */
 function resources(stack: string): PlannedResource[] {
     const plan = JSON.parse(fs.readFileSync(path.join(RENDER, stack, "plan.json"), "utf8"));
     return plan.resources.map((resource: PlannedResource) => {
         if (resource.type !== INSTANCE) return resource;
-        const userData = fs.readFileSync(path.join(RENDER, stack, "machines", `${resource.name}.yaml`), "utf8");
-        return { ...resource, inputs: { ...resource.inputs, metadata: { ...resource.inputs.metadata, "user-data": userData } } };
+        const userData = fs.readFileSync(
+            path.join(RENDER, stack, "machines", `${resource.name}.yaml`),
+            "utf8",
+        );
+        return {
+            ...resource,
+            inputs: {
+                ...resource.inputs,
+                metadata: { ...resource.inputs.metadata, "user-data": userData },
+            },
+        };
     });
 }
 
 describe.each(STACKS)("the %s render", (stack) => {
     test("holds what the policies read: firewall rules, instances with user-data, remote commands", () => {
         const types = resources(stack).map((r) => r.type);
-        for (const type of [FIREWALL, INSTANCE, REMOTE_COMMAND]) expect([type, types.includes(type)]).toEqual([type, true]);
+        for (const type of [FIREWALL, INSTANCE, REMOTE_COMMAND])
+            expect([type, types.includes(type)]).toEqual([type, true]);
         if (stack === "staging") expect(types).toContain(COPY_TO_REMOTE);
         for (const r of resources(stack).filter((r) => r.type === INSTANCE)) {
             expect(r.inputs.metadata["user-data"]).toMatch(/^#cloud-config\n/);
@@ -45,7 +57,9 @@ describe.each(STACKS)("the %s render", (stack) => {
     });
 
     test("breaks no policy", () => {
-        const found = resources(stack).flatMap((r) => POLICIES.flatMap((policy) => violations(policy, r.type, r.name, r.inputs)));
+        const found = resources(stack).flatMap((r) =>
+            POLICIES.flatMap((policy) => violations(policy, r.type, r.name, r.inputs)),
+        );
         expect(found).toEqual([]);
     });
 });

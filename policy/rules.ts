@@ -34,7 +34,8 @@ export function firewallProblems(props: Props): string[] {
     const ranges: string[] = props.sourceRanges ?? [];
     const otherSources = [...(props.sourceTags ?? []), ...(props.sourceServiceAccounts ?? [])];
     // An ingress rule with no source at all applies to every address.
-    const world = ranges.length + otherSources.length === 0 ? ["0.0.0.0/0"] : ranges.filter(isWorld);
+    const world =
+        ranges.length + otherSources.length === 0 ? ["0.0.0.0/0"] : ranges.filter(isWorld);
     if (world.length === 0) return [];
 
     const from = world.join(", ");
@@ -43,19 +44,26 @@ export function firewallProblems(props: Props): string[] {
         const protocol = String(allow.protocol).toLowerCase();
         const ports: string[] = (allow.ports ?? []).map(String);
         if (protocol !== "tcp" && protocol !== "6") {
-            problems.push(`allows ${protocol} from ${from}; only tcp 22 and 80 may be open to every address`);
+            problems.push(
+                `allows ${protocol} from ${from}; only tcp 22 and 80 may be open to every address`,
+            );
         } else if (ports.length === 0) {
-            problems.push(`allows every tcp port from ${from}; only tcp 22 and 80 may be open to every address`);
+            problems.push(
+                `allows every tcp port from ${from}; only tcp 22 and 80 may be open to every address`,
+            );
         } else {
             for (const port of ports.filter((p) => !WORLD_PORTS.has(p))) {
-                problems.push(`allows tcp ${port} from ${from}; only tcp 22 and 80 may be open to every address`);
+                problems.push(
+                    `allows tcp ${port} from ${from}; only tcp 22 and 80 may be open to every address`,
+                );
             }
         }
     }
     return problems;
 }
 
-export const FLATCAR_IMAGE = /^projects\/kinvolk-public\/global\/images\/family\/flatcar-(stable|beta|alpha|lts)$/;
+export const FLATCAR_IMAGE =
+    /^projects\/kinvolk-public\/global\/images\/family\/flatcar-(stable|beta|alpha|lts)$/;
 
 export function bootImageProblems(props: Props, type: string): string[] {
     let image: unknown;
@@ -86,7 +94,9 @@ export function userDataSizeProblems(props: Props): string[] {
     const bytes = Buffer.byteLength(text, "utf8");
     return bytes <= USER_DATA_LIMIT
         ? []
-        : [`user-data is ${bytes} bytes; GCE takes at most ${USER_DATA_LIMIT} (256 KiB) in one metadata value`];
+        : [
+              `user-data is ${bytes} bytes; GCE takes at most ${USER_DATA_LIMIT} (256 KiB) in one metadata value`,
+          ];
 }
 
 /**
@@ -99,7 +109,8 @@ export function unitTexts(cloudConfig: string): Map<string, string> {
     for (const unit of config.coreos?.units ?? []) {
         if (typeof unit.content === "string") units.set(unit.name, unit.content);
         for (const dropIn of [...(unit.drop_ins ?? []), ...(unit["drop-ins"] ?? [])]) {
-            if (typeof dropIn.content === "string") units.set(`${unit.name}/${dropIn.name}`, dropIn.content);
+            if (typeof dropIn.content === "string")
+                units.set(`${unit.name}/${dropIn.name}`, dropIn.content);
         }
     }
     for (const file of config.write_files ?? []) {
@@ -115,7 +126,9 @@ const COMMAND_FIELDS = ["create", "update", "delete"] as const;
 export function pinnedImageProblems(props: Props, type: string): string[] {
     if (type === REMOTE_COMMAND || type === LOCAL_COMMAND) {
         return COMMAND_FIELDS.flatMap((field) =>
-            typeof props[field] === "string" ? imageProblems(props[field]).map((p) => `${field} ${p}`) : [],
+            typeof props[field] === "string"
+                ? imageProblems(props[field]).map((p) => `${field} ${p}`)
+                : [],
         );
     }
     const text = userData(props);
@@ -124,23 +137,33 @@ export function pinnedImageProblems(props: Props, type: string): string[] {
     try {
         units = unitTexts(text);
     } catch (err) {
-        return [`user-data is not YAML, so its units cannot be checked: ${(err as Error).message.split("\n")[0]}`];
+        return [
+            `user-data is not YAML, so its units cannot be checked: ${(err as Error).message.split("\n")[0]}`,
+        ];
     }
-    return [...units].flatMap(([unit, content]) => imageProblems(content).map((p) => `unit ${unit} ${p}`));
+    return [...units].flatMap(([unit, content]) =>
+        imageProblems(content).map((p) => `unit ${unit} ${p}`),
+    );
 }
 
 /** Text that switches off the host-key check of an ssh client a command runs. */
-const HOST_KEY_CHECK_OFF = /StrictHostKeyChecking[= ]+no\b|UserKnownHostsFile[= ]+\/dev\/null|--strict-host-key-checking[= ]+false/i;
+const HOST_KEY_CHECK_OFF =
+    /StrictHostKeyChecking[= ]+no\b|UserKnownHostsFile[= ]+\/dev\/null|--strict-host-key-checking[= ]+false/i;
 
 export function hostKeyProblems(props: Props, type: string): string[] {
     const problems: string[] = [];
-    const unpinned = (connection: Props | undefined) => typeof connection?.hostKey !== "string" || connection.hostKey.trim() === "";
+    const unpinned = (connection: Props | undefined) =>
+        typeof connection?.hostKey !== "string" || connection.hostKey.trim() === "";
     if (type !== LOCAL_COMMAND) {
         if (unpinned(props.connection)) {
-            problems.push(`connects to ${props.connection?.host ?? "its host"} without connection.hostKey, so any host key is accepted`);
+            problems.push(
+                `connects to ${props.connection?.host ?? "its host"} without connection.hostKey, so any host key is accepted`,
+            );
         }
         if (props.connection?.proxy !== undefined && unpinned(props.connection.proxy)) {
-            problems.push(`jumps through ${props.connection.proxy.host ?? "its proxy"} without proxy.hostKey, so any host key is accepted`);
+            problems.push(
+                `jumps through ${props.connection.proxy.host ?? "its proxy"} without proxy.hostKey, so any host key is accepted`,
+            );
         }
     }
     for (const field of COMMAND_FIELDS) {
@@ -166,7 +189,8 @@ export const RULES: readonly Rule[] = [
     },
     {
         name: "images-pinned",
-        description: "No image tagged :latest, and no untagged image, in a unit of user-data or in a command.",
+        description:
+            "No image tagged :latest, and no untagged image, in a unit of user-data or in a command.",
         types: [INSTANCE, INSTANCE_TEMPLATE, REMOTE_COMMAND, LOCAL_COMMAND],
         check: pinnedImageProblems,
     },
@@ -178,7 +202,8 @@ export const RULES: readonly Rule[] = [
     },
     {
         name: "remote-host-key-pinned",
-        description: "Every remote command and copy pins its machine's host key, and no command switches the check off.",
+        description:
+            "Every remote command and copy pins its machine's host key, and no command switches the check off.",
         types: [REMOTE_COMMAND, COPY_TO_REMOTE, LOCAL_COMMAND],
         check: hostKeyProblems,
     },
