@@ -27,16 +27,27 @@ function stringOutput(stack: string, outputs: Record<string, unknown>, name: str
         throw new AccessError(`stack ${stack} has no output ${name}: ${deployHint(stack)}`);
     }
     if (value === "[secret]") {
-        throw new AccessError(`stack ${stack} gave output ${name} as [secret]: read it with --show-secrets`);
+        throw new AccessError(
+            `stack ${stack} gave output ${name} as [secret]: read it with --show-secrets`,
+        );
     }
     return value;
 }
 
-function mapOutput(stack: string, outputs: Record<string, unknown>, name: string): Record<string, string> {
+function mapOutput(
+    stack: string,
+    outputs: Record<string, unknown>,
+    name: string,
+): Record<string, string> {
     const value = outputs[name];
     const valid =
-        typeof value === "object" && value !== null && Object.values(value).every((ip) => typeof ip === "string" && ip !== "");
-    if (!valid) throw new AccessError(`stack ${stack} has no output ${name} (machine name to IP): ${deployHint(stack)}`);
+        typeof value === "object" &&
+        value !== null &&
+        Object.values(value).every((ip) => typeof ip === "string" && ip !== "");
+    if (!valid)
+        throw new AccessError(
+            `stack ${stack} has no output ${name} (machine name to IP): ${deployHint(stack)}`,
+        );
     return value as Record<string, string>;
 }
 
@@ -49,8 +60,13 @@ export function clusterAccess(stack: string, outputs: Record<string, unknown>): 
         stack,
         machines,
         controlIp,
-        controlName: Object.keys(machines).find((name) => machines[name] === controlIp) ?? "the control node",
-        workers: outputs.workerExternalIps === undefined ? {} : mapOutput(stack, outputs, "workerExternalIps"),
+        controlName:
+            Object.keys(machines).find((name) => machines[name] === controlIp) ??
+            "the control node",
+        workers:
+            outputs.workerExternalIps === undefined
+                ? {}
+                : mapOutput(stack, outputs, "workerExternalIps"),
         privateKey: privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`,
         knownHosts: stringOutput(stack, outputs, "knownHosts"),
     };
@@ -60,7 +76,9 @@ export function machineIp(access: ClusterAccess, machine: string): string {
     const ip = access.machines[machine];
     if (ip === undefined) {
         const known = Object.keys(access.machines).sort().join(", ");
-        throw new AccessError(`stack ${access.stack} has no machine ${machine}; its machines are ${known}`);
+        throw new AccessError(
+            `stack ${access.stack} has no machine ${machine}; its machines are ${known}`,
+        );
     }
     return ip;
 }
@@ -72,7 +90,7 @@ export function machineTable(access: ClusterAccess): string {
     return names.map((name) => `  ${name.padEnd(width)}  ${access.machines[name]}`).join("\n");
 }
 
-/** How one web server answered: what /version says and /healthz's status, or why it did not answer. */
+/** How a web server answered: what /version says, /healthz's status, or why it did not answer. */
 export interface WorkerHealth {
     readonly name: string;
     readonly ip: string;

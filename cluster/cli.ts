@@ -5,9 +5,25 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { AccessError, ClusterAccess, clusterAccess, machineIp, machineTable, WorkerHealth, workerLine } from "./access";
 import {
-    AccessFiles, agentAddArgs, agentArgs, curlArgs, curlResult, etcdctlApi, etcdctlRemoteCommand, fleetctlArgs, sshArgs,
+    AccessError,
+    ClusterAccess,
+    clusterAccess,
+    machineIp,
+    machineTable,
+    WorkerHealth,
+    workerLine,
+} from "./access";
+import {
+    AccessFiles,
+    agentAddArgs,
+    agentArgs,
+    curlArgs,
+    curlResult,
+    etcdctlApi,
+    etcdctlRemoteCommand,
+    fleetctlArgs,
+    sshArgs,
     stackOutputsArgs,
 } from "./commands";
 
@@ -39,8 +55,13 @@ let running: ChildProcess | undefined;
 let interruptedBy: NodeJS.Signals | undefined;
 
 /** Runs a tool; `capture` keeps its output, otherwise it talks to the terminal directly. */
-function run(tool: string, args: readonly string[], options: { capture: boolean; env?: NodeJS.ProcessEnv }): Promise<RunResult> {
+function run(
+    tool: string,
+    args: readonly string[],
+    options: { capture: boolean; env?: NodeJS.ProcessEnv },
+): Promise<RunResult> {
     return new Promise((resolve, reject) => {
+        if (interruptedBy) return reject(new AccessError(`interrupted by ${interruptedBy}`));
         const child = spawn(tool, args, {
             env: options.env ?? process.env,
             stdio: options.capture ? ["ignore", "pipe", "pipe"] : "inherit",
@@ -51,11 +72,19 @@ function run(tool: string, args: readonly string[], options: { capture: boolean;
         child.stdout?.on("data", (chunk) => (stdout += chunk));
         child.stderr?.on("data", (chunk) => (stderr += chunk));
         child.on("error", (err: NodeJS.ErrnoException) =>
-            reject(err.code === "ENOENT" ? new AccessError(INSTALL[tool] ?? `${tool} is not installed`) : err),
+            reject(
+                err.code === "ENOENT"
+                    ? new AccessError(INSTALL[tool] ?? `${tool} is not installed`)
+                    : err,
+            ),
         );
         child.on("close", (code, signal) => {
             running = undefined;
-            resolve({ status: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1), stdout, stderr });
+            resolve({
+                status: code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1),
+                stdout,
+                stderr,
+            });
         });
     });
 }
@@ -82,7 +111,9 @@ async function readAccess(stack: string): Promise<ClusterAccess> {
     try {
         outputs = JSON.parse(result.stdout);
     } catch {
-        throw new AccessError(`pulumi printed no JSON for stack ${stack}'s outputs:\n${tail(result.stdout)}`);
+        throw new AccessError(
+            `pulumi printed no JSON for stack ${stack}'s outputs:\n${tail(result.stdout)}`,
+        );
     }
     return clusterAccess(stack, (outputs ?? {}) as Record<string, unknown>);
 }
@@ -93,7 +124,10 @@ async function readAccess(stack: string): Promise<ClusterAccess> {
  */
 class AccessSession {
     readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), "coreos-cluster-"));
-    readonly files: AccessFiles = { key: path.join(this.dir, "operator-key"), knownHosts: path.join(this.dir, "known_hosts") };
+    readonly files: AccessFiles = {
+        key: path.join(this.dir, "operator-key"),
+        knownHosts: path.join(this.dir, "known_hosts"),
+    };
     private agent?: ChildProcess;
     private readonly removeOnExit = () => this.close();
 
@@ -107,7 +141,9 @@ class AccessSession {
     async agentEnv(stack: string): Promise<NodeJS.ProcessEnv> {
         const socket = path.join(this.dir, "agent.sock");
         if (!this.agent) {
-            const agent = spawn("ssh-agent", agentArgs(socket), { stdio: ["ignore", "ignore", "pipe"] });
+            const agent = spawn("ssh-agent", agentArgs(socket), {
+                stdio: ["ignore", "ignore", "pipe"],
+            });
             this.agent = agent;
             let stderr = "";
             agent.stderr?.on("data", (chunk) => (stderr += chunk));
@@ -115,12 +151,20 @@ class AccessSession {
                 agent.on("error", (err: NodeJS.ErrnoException) =>
                     reject(err.code === "ENOENT" ? new AccessError(INSTALL["ssh-agent"]) : err),
                 );
-                agent.on("exit", () => reject(new AccessError(`ssh-agent stopped at start:\n${tail(stderr)}`)));
+                agent.on("exit", () =>
+                    reject(new AccessError(`ssh-agent stopped at start:\n${tail(stderr)}`)),
+                );
             });
             failed.catch(() => undefined);
             await Promise.race([failed, waitForFile(socket)]);
-            const add = await run("ssh-add", agentAddArgs(this.files.key), { capture: true, env: { ...process.env, SSH_AUTH_SOCK: socket } });
-            if (add.status !== 0) throw new AccessError(`ssh-add could not load the operator key of ${stack}:\n${tail(add.stderr)}`);
+            const add = await run("ssh-add", agentAddArgs(this.files.key), {
+                capture: true,
+                env: { ...process.env, SSH_AUTH_SOCK: socket },
+            });
+            if (add.status !== 0)
+                throw new AccessError(
+                    `ssh-add could not load the operator key of ${stack}:\n${tail(add.stderr)}`,
+                );
         }
         return { ...process.env, SSH_AUTH_SOCK: socket };
     }
@@ -135,23 +179,50 @@ class AccessSession {
 }
 
 async function waitForFile(file: string): Promise<void> {
-    for (let turn = 0; turn < 100 && !fs.existsSync(file); turn++) await new Promise((r) => setTimeout(r, 50));
-    if (!fs.existsSync(file)) throw new AccessError(`ssh-agent did not open ${file} within 5 seconds`);
+    for (let turn = 0; turn < 100 && !fs.existsSync(file); turn++)
+        await new Promise((r) => setTimeout(r, 50));
+    if (!fs.existsSync(file))
+        throw new AccessError(`ssh-agent did not open ${file} within 5 seconds`);
 }
 
-async function fleetctl(access: ClusterAccess, session: AccessSession, args: readonly string[], capture: boolean): Promise<RunResult> {
-    log(access.stack, `fleetctl ${args.join(" ")} through ${access.controlName} (${access.controlIp})`);
+async function fleetctl(
+    access: ClusterAccess,
+    session: AccessSession,
+    args: readonly string[],
+    capture: boolean,
+): Promise<RunResult> {
+    log(
+        access.stack,
+        `fleetctl ${args.join(" ")} through ${access.controlName} (${access.controlIp})`,
+    );
     const env = await session.agentEnv(access.stack);
-    return run("fleetctl", fleetctlArgs(access.controlIp, session.files.knownHosts, args), { capture, env });
+    return run("fleetctl", fleetctlArgs(access.controlIp, session.files.knownHosts, args), {
+        capture,
+        env,
+    });
 }
 
-async function etcdctl(access: ClusterAccess, session: AccessSession, args: readonly string[]): Promise<number> {
-    log(access.stack, `etcdctl (API v${etcdctlApi(args).api}) on ${access.controlName} (${access.controlIp})`);
+async function etcdctl(
+    access: ClusterAccess,
+    session: AccessSession,
+    args: readonly string[],
+): Promise<number> {
+    log(
+        access.stack,
+        `etcdctl (API v${etcdctlApi(args).api}) on ${access.controlName} (${access.controlIp})`,
+    );
     const command = etcdctlRemoteCommand(args);
-    return (await run("ssh", sshArgs(access.controlIp, session.files, [command]), { capture: false })).status;
+    return (
+        await run("ssh", sshArgs(access.controlIp, session.files, [command]), { capture: false })
+    ).status;
 }
 
-async function ssh(access: ClusterAccess, session: AccessSession, machine: string, command: readonly string[]): Promise<number> {
+async function ssh(
+    access: ClusterAccess,
+    session: AccessSession,
+    machine: string,
+    command: readonly string[],
+): Promise<number> {
     const ip = machineIp(access, machine);
     log(access.stack, `ssh to ${machine} (${ip})`);
     return (await run("ssh", sshArgs(ip, session.files, command), { capture: false })).status;
@@ -160,11 +231,17 @@ async function ssh(access: ClusterAccess, session: AccessSession, machine: strin
 async function probe(name: string, ip: string): Promise<WorkerHealth> {
     const get = async (route: string) => {
         const result = await run("curl", curlArgs(`http://${ip}${route}`), { capture: true });
-        return result.status === 0 ? curlResult(result.stdout) : { body: "", status: 0, error: tail(result.stderr, 1) };
+        return result.status === 0
+            ? curlResult(result.stdout)
+            : { body: "", status: 0, error: tail(result.stderr, 1) };
     };
     const [version, health] = [await get("/version"), await get("/healthz")];
     const shown = (answer: { body: string; status: number; error?: string }, ok: string) =>
-        answer.status === 0 ? `unreachable (${answer.error})` : answer.status === 200 ? ok : `HTTP ${answer.status}`;
+        answer.status === 0
+            ? `unreachable (${answer.error})`
+            : answer.status === 200
+              ? ok
+              : `HTTP ${answer.status}`;
     return {
         name,
         ip,
@@ -175,12 +252,17 @@ async function probe(name: string, ip: string): Promise<WorkerHealth> {
 }
 
 async function status(access: ClusterAccess, session: AccessSession): Promise<number> {
-    console.log(`${access.stack}: ${Object.keys(access.machines).length} machines\n${machineTable(access)}`);
+    console.log(
+        `${access.stack}: ${Object.keys(access.machines).length} machines\n${machineTable(access)}`,
+    );
 
     console.log(`\nfleet units (fleetctl list-units through ${access.controlName}):`);
     const units = await fleetctl(access, session, ["list-units"], true);
     if (units.status === 0) process.stdout.write(units.stdout);
-    else console.log(`  fleetctl failed on ${access.controlName} (exit ${units.status}):\n${tail(units.stderr)}`);
+    else
+        console.log(
+            `  fleetctl failed on ${access.controlName} (exit ${units.status}):\n${tail(units.stderr)}`,
+        );
 
     const workers = Object.keys(access.workers).sort();
     if (workers.length === 0) {
@@ -196,7 +278,11 @@ async function status(access: ClusterAccess, session: AccessSession): Promise<nu
 
 async function main(argv: readonly string[]): Promise<number> {
     const [stack, command, ...rest] = argv;
-    if (!stack || !/^[\w.\/-]+$/.test(stack) || !["fleetctl", "etcdctl", "ssh", "status"].includes(command)) {
+    if (
+        !stack ||
+        !/^[\w.\/-]+$/.test(stack) ||
+        !["fleetctl", "etcdctl", "ssh", "status"].includes(command)
+    ) {
         console.error(USAGE);
         return 2;
     }

@@ -1,27 +1,58 @@
 import {
-    agentAddArgs, agentArgs, curlArgs, curlResult, etcdctlApi, etcdctlRemoteCommand, fleetctlArgs, sshArgs, stackOutputsArgs,
+    agentAddArgs,
+    agentArgs,
+    curlArgs,
+    curlResult,
+    etcdctlApi,
+    etcdctlRemoteCommand,
+    fleetctlArgs,
+    sshArgs,
+    stackOutputsArgs,
 } from "./commands";
 
 const files = { key: "/tmp/c/operator-key", knownHosts: "/tmp/c/known_hosts" };
 
 test("the stack's outputs are read as JSON, secrets shown", () => {
-    expect(stackOutputsArgs("prod")).toEqual(["stack", "output", "--json", "--show-secrets", "--stack", "prod"]);
+    expect(stackOutputsArgs("prod")).toEqual([
+        "stack",
+        "output",
+        "--json",
+        "--show-secrets",
+        "--stack",
+        "prod",
+    ]);
 });
 
 test("ssh checks the pinned host key and offers only the stack's key", () => {
     expect(sshArgs("203.0.113.11", files)).toEqual([
-        "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/tmp/c/known_hosts",
-        "-i", "/tmp/c/operator-key", "-o", "IdentitiesOnly=yes", "core@203.0.113.11",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "UserKnownHostsFile=/tmp/c/known_hosts",
+        "-i",
+        "/tmp/c/operator-key",
+        "-o",
+        "IdentitiesOnly=yes",
+        "core@203.0.113.11",
     ]);
     expect(sshArgs("203.0.113.11", files, ["systemctl", "status", "fleet"]).slice(-4)).toEqual([
-        "core@203.0.113.11", "systemctl", "status", "fleet",
+        "core@203.0.113.11",
+        "systemctl",
+        "status",
+        "fleet",
     ]);
 });
 
 test("fleetctl tunnels through the control node with strict host-key checking", () => {
     expect(fleetctlArgs("203.0.113.10", "/tmp/c/known_hosts", ["list-units"])).toEqual([
-        "--tunnel", "203.0.113.10", "--ssh-username", "core", "--known-hosts-file", "/tmp/c/known_hosts",
-        "--strict-host-key-checking=true", "list-units",
+        "--tunnel",
+        "203.0.113.10",
+        "--ssh-username",
+        "core",
+        "--known-hosts-file",
+        "/tmp/c/known_hosts",
+        "--strict-host-key-checking=true",
+        "list-units",
     ]);
 });
 
@@ -52,7 +83,13 @@ test("etcdctl runs in etcd's container on the control node, each argument quoted
 
 test("curl prints the body, then the status code on its own line", () => {
     expect(curlArgs("http://203.0.113.11/healthz")).toEqual([
-        "--silent", "--show-error", "--max-time", "5", "--write-out", "\\n%{http_code}", "http://203.0.113.11/healthz",
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "5",
+        "--write-out",
+        "\\n%{http_code}",
+        "http://203.0.113.11/healthz",
     ]);
     expect(curlResult("v7\n\n200")).toEqual({ body: "v7", status: 200 });
     expect(curlResult("\n503")).toEqual({ body: "", status: 503 });

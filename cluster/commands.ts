@@ -19,8 +19,9 @@ export function stackOutputsArgs(stack: string): string[] {
     return ["stack", "output", "--json", "--show-secrets", "--stack", stack];
 }
 
-/** ssh to a machine as core, accepting only its pinned host key and offering only the stack's key. */
+/** ssh to a machine as core: only its pinned host key accepted, only the stack's key offered. */
 export function sshArgs(ip: string, files: AccessFiles, command: readonly string[] = []): string[] {
+    // prettier-ignore
     return [
         "-o", "StrictHostKeyChecking=yes",
         "-o", `UserKnownHostsFile=${files.knownHosts}`,
@@ -31,8 +32,13 @@ export function sshArgs(ip: string, files: AccessFiles, command: readonly string
     ];
 }
 
-/** fleetctl on the operator's machine, tunnelled through the control node (the key comes from the agent). */
-export function fleetctlArgs(controlIp: string, knownHosts: string, args: readonly string[]): string[] {
+/** fleetctl here, tunnelled through the control node; the key comes from an agent. */
+export function fleetctlArgs(
+    controlIp: string,
+    knownHosts: string,
+    args: readonly string[],
+): string[] {
+    // prettier-ignore
     return [
         "--tunnel", controlIp,
         "--ssh-username", OPERATOR_USER,
@@ -53,24 +59,27 @@ export function agentAddArgs(key: string): string[] {
 }
 
 /** etcdctl commands that exist only in the v2 API (fleet's data lives there). */
+// prettier-ignore
 const V2_ONLY = new Set([
-    "ls", "mk", "mkdir", "rmdir", "set", "setdir", "update", "updatedir", "rm", "watch", "exec-watch",
-    "cluster-health", "backup", "import",
+    "ls", "mk", "mkdir", "rmdir", "set", "setdir", "update", "updatedir", "rm", "watch",
+    "exec-watch", "cluster-health", "backup", "import",
 ]);
 
 /**
  * Which etcd API an etcdctl call speaks: a leading `--api=2` or `--api=3` says so; otherwise the v2
- * commands (ls, set, cluster-health, ...) get 2, which is where fleet keeps its state, and the rest 3.
+ * commands (ls, set, cluster-health, ...) get 2, where fleet keeps its state, and the rest 3.
  */
 export function etcdctlApi(args: readonly string[]): { api: 2 | 3; args: string[] } {
     const [first, ...rest] = args;
-    if (first === "--api=2" || first === "--api=3") return { api: first === "--api=2" ? 2 : 3, args: rest };
+    if (first === "--api=2" || first === "--api=3")
+        return { api: first === "--api=2" ? 2 : 3, args: rest };
     return { api: V2_ONLY.has(first) ? 2 : 3, args: [...args] };
 }
 
-/** The text run on the control node: etcdctl inside etcd's own container, against the local member. */
+/** The text run on the control node: etcdctl in etcd's own container, against the local member. */
 export function etcdctlRemoteCommand(args: readonly string[]): string {
     const call = etcdctlApi(args);
+    // prettier-ignore
     return [
         "docker", "exec", "--env", `ETCDCTL_API=${call.api}`, ETCD_CONTAINER,
         "etcdctl", `--endpoints=${ETCD_LOCAL_ENDPOINT}`, ...call.args.map(shellQuote),
@@ -85,5 +94,8 @@ export function curlArgs(url: string): string[] {
 /** Splits what curlArgs printed into the body and the status code. */
 export function curlResult(stdout: string): { body: string; status: number } {
     const cut = stdout.lastIndexOf("\n");
-    return { body: stdout.slice(0, Math.max(cut, 0)).trim(), status: Number(stdout.slice(cut + 1).trim()) };
+    return {
+        body: stdout.slice(0, Math.max(cut, 0)).trim(),
+        status: Number(stdout.slice(cut + 1).trim()),
+    };
 }

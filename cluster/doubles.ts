@@ -1,6 +1,6 @@
-// Test doubles for the tools `npm run cluster` runs: pulumi, ssh, fleetctl and curl. Each is a small
-// node script put first on PATH; it records its argv (and the private files it was handed, with
-// their modes) in a log, then answers as the real tool would for the scenario the test set up.
+// Test doubles for the tools `npm run cluster` runs: pulumi, ssh, fleetctl and curl. Each is a
+// small node script put first on PATH; it records its argv (and the private files it was handed,
+// with their modes) in a log, then answers as the real tool would in the test's scenario.
 import * as fs from "fs";
 import * as path from "path";
 
@@ -21,6 +21,8 @@ export interface Scenario {
     stacks: Record<string, unknown>;
     curl: Record<string, { stdout: string; status: number; stderr?: string }>;
     sshExit?: number;
+    /** How long the ssh double stays connected, in milliseconds. */
+    sshMilliseconds?: number;
 }
 
 const DOUBLE = String.raw`
@@ -56,7 +58,7 @@ if (tool === "pulumi") {
 } else if (tool === "fleetctl") {
     process.stdout.write("UNIT\t\t\t\tMACHINE\t\t\t\tACTIVE\tSUB\nwebsite1@prod-web1.service\t5e1a.../10.220.2.1\tactive\trunning\n");
 } else if (tool === "ssh") {
-    process.exit(scenario.sshExit || 0);
+    setTimeout(() => process.exit(scenario.sshExit || 0), scenario.sshMilliseconds || 0);
 } else if (tool === "curl") {
     const answer = scenario.curl[argv[argv.length - 1]];
     process.stdout.write(answer.stdout);
@@ -75,5 +77,10 @@ export function writeDoubles(dir: string, tools: readonly string[] = DOUBLED_TOO
 
 export function readCalls(log: string): DoubleCall[] {
     if (!fs.existsSync(log)) return [];
-    return fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    return fs
+        .readFileSync(log, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line));
 }
