@@ -246,11 +246,21 @@ describe("host keys", () => {
     test("a command that runs ssh with the host-key check off fails", () => {
         const create = "rsync -e 'ssh -o StrictHostKeyChecking=no' a b:";
         expect(hostKeyProblems({ connection, create }, REMOTE_COMMAND)).toEqual([
-            "create runs ssh with its host-key check switched off",
+            "create runs ssh with its host-key check switched off (or trusting on first use)",
         ]);
         expect(
             hostKeyProblems({ delete: "ssh -o UserKnownHostsFile=/dev/null x" }, LOCAL_COMMAND),
-        ).toEqual(["delete runs ssh with its host-key check switched off"]);
+        ).toEqual([
+            "delete runs ssh with its host-key check switched off (or trusting on first use)",
+        ]);
+        expect(
+            hostKeyProblems({ update: "ssh -o StrictHostKeyChecking=accept-new x" }, LOCAL_COMMAND),
+        ).toEqual([
+            "update runs ssh with its host-key check switched off (or trusting on first use)",
+        ]);
+        expect(
+            hostKeyProblems({ create: "ssh -o StrictHostKeyChecking=yes x" }, LOCAL_COMMAND),
+        ).toEqual([]);
     });
 });
 

@@ -146,9 +146,15 @@ export function pinnedImageProblems(props: Props, type: string): string[] {
     );
 }
 
-/** Text that switches off the host-key check of an ssh client a command runs. */
-const HOST_KEY_CHECK_OFF =
-    /StrictHostKeyChecking[= ]+no\b|UserKnownHostsFile[= ]+\/dev\/null|--strict-host-key-checking[= ]+false/i;
+/** Text that switches off, or trusts on first use, the host-key check of an ssh client. */
+const HOST_KEY_CHECK_OFF = new RegExp(
+    [
+        "StrictHostKeyChecking[= ]+(no|off|accept-new)\\b",
+        "UserKnownHostsFile[= ]+/dev/null",
+        "--strict-host-key-checking[= ]+false",
+    ].join("|"),
+    "i",
+);
 
 export function hostKeyProblems(props: Props, type: string): string[] {
     const problems: string[] = [];
@@ -168,7 +174,9 @@ export function hostKeyProblems(props: Props, type: string): string[] {
     }
     for (const field of COMMAND_FIELDS) {
         if (typeof props[field] === "string" && HOST_KEY_CHECK_OFF.test(props[field])) {
-            problems.push(`${field} runs ssh with its host-key check switched off`);
+            problems.push(
+                `${field} runs ssh with its host-key check switched off (or trusting on first use)`,
+            );
         }
     }
     return problems;
