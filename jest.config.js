@@ -2,6 +2,6 @@
 module.exports = {
     preset: "ts-jest",
     testEnvironment: "node",
-    roots: ["<rootDir>/components", "<rootDir>/render", "<rootDir>/units", "<rootDir>/cloud-config"],
+    roots: ["<rootDir>/components", "<rootDir>/render", "<rootDir>/units", "<rootDir>/cloud-config", "<rootDir>/.github", "<rootDir>/cluster"],
     testTimeout: 120000,
 };
