@@ -1,13 +1,20 @@
 import { dockerImages, imageProblems, imageTag, shellCommands } from "./images";
 
-test("shell text splits into commands of unquoted words, continuation lines joined", () => {
+test("shell text splits into commands of words, a quoted string one word, lines joined", () => {
     expect(shellCommands("a 'b c' \\\n  d; e && f | g\nh")).toEqual([
-        ["a", "b", "c", "d"],
+        ["a", "b c", "d"],
         ["e"],
         ["f"],
         ["g"],
         ["h"],
     ]);
+});
+
+test("a docker command inside a quoted message is not a docker command", () => {
+    expect(dockerImages('fail "docker push of $image failed" docker push "$image"')).toEqual([
+        "$image",
+    ]);
+    expect(imageProblems('fail "docker push of $image failed" docker push "$image"')).toEqual([]);
 });
 
 test.each([

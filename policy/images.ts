@@ -32,19 +32,40 @@ const IMAGE_FIRST = new Set(["run", "create", "pull", "push"]);
 
 /**
  * The simple commands of a shell text or a unit, as words: continuation lines joined, quotes
- * dropped, split at line ends and control operators. Good enough to find images, not a shell.
+ * dropped (a quoted string stays one word), split at line ends and control operators. Good
+ * enough to find images, not a shell.
  */
 export function shellCommands(text: string): string[][] {
-    return text
-        .replace(/\\\r?\n/g, " ")
-        .split(/[\n;|&()`]+/)
-        .map((command) =>
-            command
-                .split(/[\s<>]+/)
-                .map((word) => word.replace(/["']/g, ""))
-                .filter((w) => w !== ""),
-        )
-        .filter((words) => words.length > 0);
+    const commands: string[][] = [];
+    let words: string[] = [];
+    let word: string | undefined;
+    let quote: string | undefined;
+    const endWord = () => {
+        if (word !== undefined && word !== "") words.push(word);
+        word = undefined;
+    };
+    const endCommand = () => {
+        endWord();
+        if (words.length > 0) commands.push(words);
+        words = [];
+    };
+    for (const char of text.replace(/\\\r?\n/g, " ")) {
+        if (quote !== undefined) {
+            if (char === quote) quote = undefined;
+            else word = (word ?? "") + char;
+        } else if (char === '"' || char === "'") {
+            quote = char;
+            word = word ?? "";
+        } else if (/[\n;|&()`]/.test(char)) {
+            endCommand();
+        } else if (/[\s<>]/.test(char)) {
+            endWord();
+        } else {
+            word = (word ?? "") + char;
+        }
+    }
+    endCommand();
+    return commands;
 }
 
 /** A value left to run time (`$IMAGE`, `${IMAGE}`, an unfilled template): not checkable here. */
