@@ -5,15 +5,17 @@ import { CONFIG_KEYS, parseConfig } from "./components/config";
 import { checkUserDataSizes } from "./components/machine-config";
 import { ProdCluster } from "./components/prod-cluster";
 import { StagingCluster } from "./components/staging-cluster";
+import { FLEET_VERSION } from "./components/versions";
 
 const settings = new pulumi.Config();
 const config = parseConfig(Object.fromEntries(CONFIG_KEYS.map((key) => [key, settings.get(key)])));
+// The longest registry address there can be, so the size check holds for any deployed one.
 checkUserDataSizes(config, "255.255.255.255:65535");
 
 if (config.fleetSha256 === "") {
     pulumi.log.warn(
         "fleetSha256 is not set: fleet is downloaded over HTTPS without a checksum. Pin it with " +
-            "`pulumi config set fleetSha256 $(sha256sum fleet-v1.0.0-linux-amd64.tar.gz | cut -d' ' -f1)`.",
+            `\`pulumi config set fleetSha256 $(sha256sum fleet-${FLEET_VERSION}-linux-amd64.tar.gz | cut -d' ' -f1)\`.`,
     );
 }
 

@@ -102,7 +102,8 @@ async function readAccess(stack: string): Promise<ClusterAccess> {
     const result = await run("pulumi", stackOutputsArgs(stack), { capture: true });
     if (result.status !== 0) {
         throw new AccessError(
-            `pulumi could not read the outputs of stack ${stack}:\n${tail(result.stderr || result.stdout)}\n` +
+            // Only stderr: stdout may hold the stack's decrypted secrets.
+            `pulumi could not read the outputs of stack ${stack}:\n${tail(result.stderr)}\n` +
                 "Check the backend and the stack with `npx pulumi login` and `npx pulumi stack ls`; a new stack is " +
                 `made with \`npx pulumi stack init ${stack}\` and \`npx pulumi up --stack ${stack}\`.`,
         );
@@ -112,7 +113,8 @@ async function readAccess(stack: string): Promise<ClusterAccess> {
         outputs = JSON.parse(result.stdout);
     } catch {
         throw new AccessError(
-            `pulumi printed no JSON for stack ${stack}'s outputs:\n${tail(result.stdout)}`,
+            `pulumi printed no JSON for stack ${stack}'s outputs (${result.stdout.length} characters, ` +
+                "not shown: they may hold secrets)",
         );
     }
     return clusterAccess(stack, (outputs ?? {}) as Record<string, unknown>);

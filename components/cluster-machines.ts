@@ -84,6 +84,8 @@ export function declareMachines(args: MachineSetArgs, parent: pulumi.Resource): 
                 }),
             );
         const userData = pulumi.secret(material.apply((m) => machineUserData(config, plan, m)));
+        // "Ready" is booted, not serving: a worker serves only after its own release steps, which
+        // the next worker does not wait for (README, Known limits).
         const after = plan.role === args.oneAtATime && previous ? [previous] : [];
 
         const machine = new Machine(

@@ -1,5 +1,6 @@
-// The text of every command this program sends to a machine. Pure functions: the program, the
-// offline render and the tests use the same text. Values are quoted for sh by the builders.
+// The text of the commands that wait for a fresh machine and publish the staging site (the
+// release's are in release-commands.ts). Pure functions: the program, the offline render and the
+// tests use the same text.
 
 export const SITE_ROOT = "/home/core/share/nginx";
 

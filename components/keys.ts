@@ -8,8 +8,8 @@ export interface ClusterKeysArgs {
 
 /**
  * The SSH keys a stack generates at deploy time: the operator's key for user core and one host
- * key per machine, written by cloud-config and pinned by every client. Private halves exist only
- * as Pulumi secrets.
+ * key per machine, written by cloud-config and pinned by every client. Private halves are Pulumi
+ * secrets in the state; the host keys also travel in the instances' user-data (README, Known limits).
  */
 export class ClusterKeys extends pulumi.ComponentResource {
     readonly operatorKey: tls.PrivateKey;

@@ -86,7 +86,8 @@ export class ProdCluster extends pulumi.ComponentResource {
                 stagingServerIp: fromStaging("staging1InternalIp"),
                 controlNode: machines.find((m) => m.plan.role === "control")!,
                 workers,
-                pullsAfter: [toStaging, fromStagingPeering],
+                // The rolls time their waits by the load balancer's check, so it must exist first.
+                pullsAfter: [toStaging, fromStagingPeering, site],
             },
             { parent: this },
         );

@@ -6,6 +6,7 @@
 // fleet: always `/opt/bin/fleetctl`, through sudo (its socket is root's), on the control node,
 // bounded by `timeout`, with no flags. Subcommands: `cat UNIT`, `submit FILE`, `stop UNIT`,
 // `start UNIT` and `destroy UNIT`, where UNIT is website1@.service or website1@<worker>.service.
+import { SITE_ROOT } from "./commands";
 import { drainWaitSeconds, HEALTH_CHECK, HealthCheckTiming, returnWaitSeconds } from "./health";
 
 export { drainWaitSeconds, HEALTH_CHECK, returnWaitSeconds };
@@ -34,7 +35,7 @@ export const IMAGE_ENV = "/etc/website1/image.env";
 /** While it exists, a worker's /healthz answers 503 (the unit mounts its folder read-only). */
 export const DRAIN_FILE = "/var/lib/website1/draining";
 /** The staging site on the staging web server, and where the builder keeps its copy. */
-export const STAGING_SITE = "/home/core/share/nginx/html/";
+export const STAGING_SITE = `${SITE_ROOT}/html/`;
 export const BUILDER_SITE = "/home/core/data/website1";
 
 /** `<registry>/website1:<tag>`. */

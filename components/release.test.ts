@@ -50,12 +50,13 @@ describe("the chain", () => {
 
     test("pulls run in parallel: each depends on push and on its own worker and network only", () => {
         for (const worker of WORKERS) {
-            expect(after(steps, `pull-${worker}`)).toEqual(["push", `${worker}-ready`, "prod-to-staging", "staging-to-prod"]);
+            expect(after(steps, `pull-${worker}`)).toEqual(["push", `${worker}-ready`, "prod-to-staging", "staging-to-prod", "prod-site"]);
         }
     });
 
     test("rolls run worker after worker: drain, restart, return, then the next worker's drain", () => {
-        expect(after(steps, "drain-prod-web1")).toEqual(["pull-prod-web1", "submit"]);
+        // The first worker drains only once every pull succeeded.
+        expect(after(steps, "drain-prod-web1")).toEqual(["pull-prod-web1", "pull-prod-web2", "submit"]);
         expect(after(steps, "restart-prod-web1")).toEqual(["drain-prod-web1"]);
         expect(after(steps, "return-prod-web1")).toEqual(["restart-prod-web1"]);
         expect(after(steps, "drain-prod-web2")).toEqual(["pull-prod-web2", "submit", "return-prod-web1"]);
@@ -65,8 +66,9 @@ describe("the chain", () => {
 
     test("with releaseBatchSize 2 of 4 workers, the second batch waits for the whole first one", () => {
         const four = releaseSteps(renderBoth(["--set", "workerCount=4", "--set", "releaseBatchSize=2"]).prod.plan);
-        expect(after(four, "drain-prod-web1")).toEqual(["pull-prod-web1", "submit"]);
-        expect(after(four, "drain-prod-web2")).toEqual(["pull-prod-web2", "submit"]);
+        const pulls = ["pull-prod-web1", "pull-prod-web2", "pull-prod-web3", "pull-prod-web4"];
+        expect(after(four, "drain-prod-web1")).toEqual([...pulls, "submit"]);
+        expect(after(four, "drain-prod-web2")).toEqual([...pulls, "submit"]);
         expect(after(four, "drain-prod-web3")).toEqual(["pull-prod-web3", "submit", "return-prod-web1", "return-prod-web2"]);
         expect(after(four, "drain-prod-web4")).toEqual(["pull-prod-web4", "submit", "return-prod-web1", "return-prod-web2"]);
     });
@@ -155,13 +157,17 @@ describe("a worker added later", () => {
         expect([...three.keys()].filter((id) => !steps.has(id))).toEqual([
             "pull-prod-web3", "drain-prod-web3", "restart-prod-web3", "return-prod-web3",
         ]);
-        expect(after(three, "pull-prod-web3")).toEqual(["push", "prod-web3-ready", "prod-to-staging", "staging-to-prod"]);
+        expect(after(three, "pull-prod-web3")).toEqual(["push", "prod-web3-ready", "prod-to-staging", "staging-to-prod", "prod-site"]);
         expect(after(three, "drain-prod-web3")).toEqual(["pull-prod-web3", "submit", "return-prod-web2"]);
     });
 
-    test("changes no step that exists already", () => {
+    test("changes no input of a step that exists already; the first drain also waits for its pull", () => {
         for (const [id, resource] of steps) {
-            expect([id, three.get(id)!.inputs, three.get(id)!.dependsOn]).toEqual([id, resource.inputs, resource.dependsOn]);
+            expect([id, three.get(id)!.inputs]).toEqual([id, resource.inputs]);
+            // dependsOn is no input: a longer list re-runs nothing.
+            const added = id === "drain-prod-web1" ? ["prod-release-pull-prod-web3"] : [];
+            const before = resource.dependsOn;
+            expect([id, three.get(id)!.dependsOn]).toEqual([id, [...before.slice(0, -1), ...added, ...before.slice(-1)]]);
         }
     });
 });

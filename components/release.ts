@@ -39,8 +39,10 @@ export interface ReleaseArgs {
  * The release of `imageTag` to prod, one remote command per step: check, sync, build and push on
  * the builder; the fleet template submitted on the control node; a pull on every worker at once;
  * then worker by worker (batch by batch) drain, restart through fleet and return to the pool.
- * Every step's triggers are the tag and the machines it runs on, so a new tag runs the chain
- * again and nothing else does; a worker added later gets only its own pull and roll.
+ * Every step's triggers are the tag and the machines it runs on. A new tag or a new machine runs
+ * its steps again; so does any change of a step's text or connection (the command provider
+ * re-runs `create` on any input change), which is harmless because every step checks what is
+ * already true first. A worker added later gets only its own pull and roll.
  */
 export class Release extends pulumi.ComponentResource {
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -131,7 +133,9 @@ export class Release extends pulumi.ComponentResource {
                         .output(registry.host)
                         .apply((registryHost) => steps.drain({ worker: worker.name, registryHost, imageTag })),
                     triggers: [worker.instance.instanceId],
-                    after: [pulls[first + i], submit, ...previousBatch],
+                    // No worker drains before every pull has succeeded: a pull that fails must
+                    // leave every worker serving.
+                    after: [...(first === 0 ? pulls : [pulls[first + i]]), submit, ...previousBatch],
                 });
 
                 const workerIp = worker.plan.internalIp;
