@@ -53,6 +53,12 @@ describe("the default stacks", () => {
         ]);
     });
 
+    test("a release restarts one worker at a time and gives each 300 s by default", () => {
+        expect(parseConfig(settings("prod"))).toMatchObject({ releaseBatchSize: 1, releaseHealthTimeout: 300 });
+        expect(parseConfig(settings("prod", { workerCount: "4", releaseBatchSize: "3" })).releaseBatchSize).toBe(3);
+        expect(parseConfig(settings("prod", { workerCount: "1" })).releaseBatchSize).toBe(1);
+    });
+
     test("addresses override the plan, and extra fleet metadata reaches every machine", () => {
         const config = parseConfig(
             settings("staging", { addresses: '["tsc-test1=10.200.5.9"]', fleetMetadata: "disk=ssd,team=web" }),
@@ -110,6 +116,14 @@ describe("bad configurations are refused with the key, the value and the accepte
             'coreos-cluster:cluster: "dev" is not a cluster; expected staging or prod'],
         ["a stack reference without organization", "prod", { stagingStack: "staging" },
             'coreos-cluster:stagingStack: "staging" is not a stack name; expected organization/project/stack'],
+        ["a release batch of every worker", "prod", { releaseBatchSize: "2" },
+            'coreos-cluster:releaseBatchSize: "2" is not a release batch size for 2 worker(s); expected a whole number from 1 to 1, so other workers keep serving'],
+        ["a release batch of none", "prod", { workerCount: "4", releaseBatchSize: "0" },
+            'coreos-cluster:releaseBatchSize: "0" is not a release batch size for 4 worker(s); expected a whole number from 1 to 3, so other workers keep serving'],
+        ["a health timeout too short", "prod", { releaseHealthTimeout: "5" },
+            'coreos-cluster:releaseHealthTimeout: "5" is not a health timeout; expected a whole number of seconds from 10 to 3600'],
+        ["a health timeout that is no number", "prod", { releaseHealthTimeout: "5m" },
+            'coreos-cluster:releaseHealthTimeout: "5m" is not a health timeout; expected a whole number of seconds from 10 to 3600'],
     ];
 
     test.each(cases)("%s", (_, stack, overrides, expected) => {

@@ -35,6 +35,10 @@ export interface ClusterConfig {
     readonly registryClientRanges: readonly string[];
     readonly stagingStack: string;
     readonly imageTag: string;
+    /** Workers restarted together during a release; fewer than the workers, so some keep serving. */
+    readonly releaseBatchSize: number;
+    /** Seconds a released worker may take to serve the new tag and answer 200 on /healthz. */
+    readonly releaseHealthTimeout: number;
     /** Empty when unset: the fleet download then relies on HTTPS alone. */
     readonly fleetSha256: string;
     readonly machines: readonly MachinePlan[];
@@ -60,6 +64,8 @@ export const CONFIG_KEYS = [
     "registryClientRanges",
     "stagingStack",
     "imageTag",
+    "releaseBatchSize",
+    "releaseHealthTimeout",
     "fleetSha256",
     "fleetMetadata",
 ] as const;
@@ -149,6 +155,20 @@ export function parseConfig(raw: RawConfig): ClusterConfig {
         "is not an immutable docker tag; expected 1 to 128 letters, digits, _ . or -, not starting with . or -, and not latest",
         "v1",
     );
+    // A batch of every worker would take the site down; a single worker cannot avoid it.
+    const batchMax = Math.max(1, workerCount - 1);
+    const releaseBatchSize = integer(
+        "releaseBatchSize",
+        1,
+        batchMax,
+        `is not a release batch size for ${workerCount} worker(s); expected a whole number from 1 to ${batchMax}, so other workers keep serving`,
+    );
+    const releaseHealthTimeout = integer(
+        "releaseHealthTimeout",
+        10,
+        3600,
+        "is not a health timeout; expected a whole number of seconds from 10 to 3600",
+    );
     const fleetSha256 = text("fleetSha256", (v) => v === "" || /^[0-9a-f]{64}$/.test(v), "is not a SHA-256; expected 64 lowercase hex digits, or empty", "");
     const fleetMetadata = text(
         "fleetMetadata",
@@ -189,6 +209,8 @@ export function parseConfig(raw: RawConfig): ClusterConfig {
                 registryClientRanges,
                 stagingStack,
                 imageTag,
+                releaseBatchSize,
+                releaseHealthTimeout,
                 fleetSha256,
                 machines,
             };

@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { renderBoth } from "../render/fixture";
 import { runTool } from "../render/tools";
+import { DRAIN_FILE } from "../components/release-commands";
 
 const FLATCAR_BINARIES = ["/usr/bin/docker"];
 const FLEET_BINARIES = ["/opt/bin/fleetd", "/opt/bin/fleetctl"];
@@ -69,4 +70,14 @@ test("the check fails on an unknown key and on a missing command", () => {
     const problems = verify([{ name: "broken.service", content: unit }], []);
     expect(problems.join("\n")).toMatch(/Unknown key 'ExecStartt' in section \[Service\]/);
     expect(problems.join("\n")).toMatch(/Command \/opt\/bin\/nothing is not executable/);
+});
+
+test("nginx checks the drain file where the worker unit and the staging unit mount it", () => {
+    const nginx = fs.readFileSync(path.join(__dirname, "..", "images", "website1", "nginx.conf"), "utf8");
+    const worker = fs.readFileSync(path.join(__dirname, "website1@.service"), "utf8");
+    const staging = fs.readFileSync(path.join(__dirname, "website.service"), "utf8");
+    expect(nginx).toContain("if (-f /srv/website/state/draining) {");
+    expect(worker).toContain(`-v ${path.dirname(DRAIN_FILE)}:/srv/website/state:ro`);
+    expect(staging).toContain("-v /home/core/share/nginx:/srv/website:ro");
+    expect(staging).toMatch(/install -d [^\n]*\\\n\s+[^\n]*\/home\/core\/share\/nginx\/state\n/);
 });
