@@ -60,7 +60,7 @@ export function bootPlan(userData: string): BootPlan {
  * stand-in under that name beforehand. Undefined when the unit pulls nothing from Docker Hub.
  */
 export function withoutHubPulls(unitText: string): string | undefined {
-    const pre = unitText.split("\n").filter((line) => line.startsWith("ExecStartPre="));
+    const pre = logicalLines(unitText).filter((line) => line.startsWith("ExecStartPre="));
     const hubPull = (line: string) => {
         const pulled = /^ExecStartPre=-?\/usr\/bin\/docker pull (\S+)$/.exec(line)?.[1];
         return pulled !== undefined && !/^[^/]*[.:][^/]*\//.test(pulled);
@@ -73,4 +73,19 @@ export function withoutHubPulls(unitText: string): string | undefined {
         ...pre.filter((line) => !hubPull(line)),
         "",
     ].join("\n");
+}
+
+/** A unit's lines with their continuations joined. */
+function logicalLines(unitText: string): string[] {
+    const lines: string[] = [];
+    let held = "";
+    for (const line of unitText.split("\n")) {
+        if (line.endsWith("\\")) {
+            held += `${line.slice(0, -1).trimEnd()} `;
+            continue;
+        }
+        lines.push(held + (held ? line.trimStart() : line));
+        held = "";
+    }
+    return lines;
 }

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { ClusterConfig, MachinePlan, PROJECT, Role, parseConfig } from "../../components/config";
 import { publishSite, SITE_ROOT, waitUntilReady } from "../../components/commands";
-import { HEALTH_CHECK } from "../../components/load-balancer";
+import { HEALTH_CHECK } from "../../components/health";
 import { DeployMaterial, machineUserData } from "../../components/machine-config";
 import { REGISTRY_PORT } from "../../components/registry";
 import { siteVersion } from "../../components/staging-site";
