@@ -32,11 +32,22 @@ export interface LoadLoop {
     stop(): Promise<Record<string, LoadCounts>>;
 }
 
+export interface LoadLimits {
+    /** Requests per target at most. */
+    readonly maxRequests: number;
+    /** How long the loop may run at most. */
+    readonly maxMs: number;
+    /** Pause between two requests to one target. */
+    readonly pauseMs: number;
+}
+
+export const DEFAULT_LOAD: LoadLimits = { maxRequests: 100_000, maxMs: 20 * 60_000, pauseMs: 20 };
+
 /**
  * Sends GET / to each target, one request at a time per target, until stopped, or at most
  * maxRequests per target or maxMs in all, whichever comes first. A failure is anything but 200.
  */
-export function startLoad(targets: Readonly<Record<string, string>>, limits = { maxRequests: 100_000, maxMs: 20 * 60_000 }): LoadLoop {
+export function startLoad(targets: Readonly<Record<string, string>>, limits: LoadLimits = DEFAULT_LOAD): LoadLoop {
     const deadline = Date.now() + limits.maxMs;
     let stopped = false;
     const counts: Record<string, LoadCounts> = {};
@@ -48,8 +59,8 @@ export function startLoad(targets: Readonly<Record<string, string>>, limits = { 
             if (answer.status !== 200) {
                 count.failed++;
                 if (count.samples.length < 5) count.samples.push(`${answer.status} ${answer.body.trim().slice(0, 80)}`);
-                await new Promise((resolve) => setTimeout(resolve, 50));
             }
+            await new Promise((resolve) => setTimeout(resolve, limits.pauseMs));
         }
     });
     return {
