@@ -12,18 +12,25 @@ import { log, sleep } from "./lib/process";
 import { runRelease } from "./lib/release";
 
 const SIZES = [2, 4, 8];
-const PROCEDURES = ["ours", "book"] as const;
+/** Ours as configured by default (batch 1), the book's, and ours restarting half the workers at a time. */
+const PROCEDURES = ["ours", "book", "ours-half"] as const;
 type Procedure = (typeof PROCEDURES)[number];
 
 interface Figure {
     readonly workers: number;
     readonly procedure: Procedure;
+    /** Workers restarted together (releaseBatchSize); all of them for the book's. */
+    readonly batchSize: number;
     /** From the first step until the procedure's last command returned. */
     readonly releaseSeconds: number;
     /** From the first step until every worker served the new tag (at most a minute after). */
     readonly servingSeconds: number;
     readonly lb: LoadCounts;
     readonly direct: Record<string, LoadCounts>;
+}
+
+function batchSize(procedure: Procedure, workers: number): number {
+    return procedure === "ours-half" ? workers / 2 : 1;
 }
 
 /** Waits, at most a minute, until every worker serves the tag. */
@@ -42,8 +49,8 @@ async function measure(cluster: Cluster, workers: readonly Machine[], procedure:
     for (const worker of workers) targets[worker.name] = `http://${worker.ip}/`;
     const load = startLoad(targets);
     const started = Date.now();
-    if (procedure === "ours") await runRelease(cluster, { imageTag: tag, workers });
-    else await runBookRelease(cluster, tag, workers);
+    if (procedure === "book") await runBookRelease(cluster, tag, workers);
+    else await runRelease(cluster, { imageTag: tag, workers, batchSize: batchSize(procedure, workers.length) });
     const releaseSeconds = (Date.now() - started) / 1000;
     await waitServing(workers, tag);
     const servingSeconds = (Date.now() - started) / 1000;
@@ -51,7 +58,8 @@ async function measure(cluster: Cluster, workers: readonly Machine[], procedure:
     await sleep(15_000);
     const counts = await load.stop();
     const { lb, ...direct } = counts;
-    return { workers: workers.length, procedure, releaseSeconds, servingSeconds, lb, direct };
+    const batch = procedure === "book" ? workers.length : batchSize(procedure, workers.length);
+    return { workers: workers.length, procedure, batchSize: batch, releaseSeconds, servingSeconds, lb, direct };
 }
 
 function table(figures: readonly Figure[]): string {
@@ -61,13 +69,14 @@ function table(figures: readonly Figure[]): string {
         return [
             String(f.workers),
             f.procedure,
+            String(f.batchSize),
             f.releaseSeconds.toFixed(1),
             f.servingSeconds.toFixed(1),
             `${f.lb.failed}/${f.lb.requests}`,
             `${directFailed}/${directRequests}`,
         ];
     });
-    const head = ["workers", "procedure", "release s", "all serving s", "LB failed/sent", "direct failed/sent"];
+    const head = ["workers", "procedure", "batch", "release s", "all serving s", "LB failed/sent", "direct failed/sent"];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     return [head, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ")).join("\n");
 }
@@ -81,7 +90,8 @@ async function main(): Promise<void> {
         for (const size of SIZES) {
             const workers = cluster.workers.slice(0, size);
             await cluster.setLoadBalancer(workers);
-            for (const procedure of PROCEDURES) {
+            // Half of 2 workers is the default batch of 1: measured once.
+            for (const procedure of PROCEDURES.filter((p) => p !== "ours-half" || size > 2)) {
                 const figure = await measure(cluster, workers, procedure, `bench-${size}-${procedure}`);
                 log("bench", `${size} workers, ${procedure}: ${figure.releaseSeconds.toFixed(1)} s, LB ${figure.lb.failed} failed`);
                 figures.push(figure);

@@ -1,7 +1,7 @@
 // The release run for real: the program's release step text over ssh against systemd machines
 // with their own docker, a TLS registry with htpasswd, nginx workers behind haproxy, and the
 // fleetctl double on the control node. Needs root and a Docker engine (harness/run.sh).
-import { Cluster } from "./lib/cluster";
+import { Cluster, sweep } from "./lib/cluster";
 import { pushUnhealthyImage, disconnect, reconnect, startRegistry, stopRegistry } from "./lib/faults";
 import { get, startLoad } from "./lib/http";
 import { builderImageIds, recordedImage, versionAt, versionsThroughLb, website1Containers } from "./lib/observe";
@@ -10,14 +10,16 @@ import { ReleaseStepError, runRelease, StepRun } from "./lib/release";
 const WORKERS = 2;
 const HEALTH_TIMEOUT_SECONDS = 40;
 
+const RUN_ID = process.env.HARNESS_RUN_ID ?? `coreos-cluster-harness-${process.pid}`;
 let cluster: Cluster;
 
 beforeAll(async () => {
-    cluster = await Cluster.start({ runId: process.env.HARNESS_RUN_ID ?? `coreos-cluster-harness-${process.pid}`, workers: WORKERS });
-}, 20 * 60_000);
+    cluster = await Cluster.start({ runId: RUN_ID, workers: WORKERS });
+}, 30 * 60_000);
 
 afterAll(async () => {
-    await cluster?.destroy();
+    if (cluster) await cluster.destroy();
+    else await sweep(RUN_ID);
 });
 
 const release = (imageTag: string) => runRelease(cluster, { imageTag, healthTimeoutSeconds: HEALTH_TIMEOUT_SECONDS });

@@ -13,7 +13,12 @@ fi
 export HARNESS_RUN_ID=${HARNESS_RUN_ID:-coreos-cluster-harness-$(date +%s)-$$}
 
 harness/engine.sh
-trap 'harness/sweep.sh "$HARNESS_RUN_ID"' EXIT
+cleanup() {
+    harness/sweep.sh "$HARNESS_RUN_ID"
+    # The run's keys, left behind only when the run was killed.
+    rm -rf "${TMPDIR:-/tmp}/$HARNESS_RUN_ID"-*
+}
+trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 case $what in

@@ -4,20 +4,15 @@
 import { IMAGE_ENV, websiteImage, workerUnit } from "../../components/release-commands";
 import { Cluster, Machine } from "./cluster";
 import { log } from "./process";
-import { releaseScripts, runStep, StepRun } from "./release";
+import { releaseScripts, runImageSteps, runStep, StepRun } from "./release";
 
 export async function runBookRelease(cluster: Cluster, imageTag: string, workers: readonly Machine[]): Promise<StepRun[]> {
     const scripts = releaseScripts(cluster, imageTag, 300);
     const password = `${cluster.keys.registryPassword}\n`;
-    const { builder, control } = cluster;
+    const { control } = cluster;
     log("book", `${imageTag} to ${workers.map((w) => w.name).join(", ")}`);
 
-    const runs: StepRun[] = [];
-    runs.push(await runStep(cluster, "check", builder, scripts.check, password));
-    runs.push(await runStep(cluster, "sync", builder, scripts.sync));
-    runs.push(await runStep(cluster, "build", builder, scripts.build));
-    runs.push(await runStep(cluster, "push", builder, scripts.push));
-    runs.push(await runStep(cluster, "submit", control, scripts.submit));
+    const runs = await runImageSteps(cluster, scripts);
     for (const worker of workers) {
         runs.push(await runStep(cluster, "pull", worker, scripts.pull(worker), password));
         // The book's unit ran :latest; here the unit reads the image from this file.

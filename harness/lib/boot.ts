@@ -1,6 +1,8 @@
 // What a harness machine boots with: its user-data exactly as the program renders it, applied
 // the way coreos-cloudinit does (files, authorized keys, then units), less what cannot run here.
 import * as yaml from "js-yaml";
+import { ClusterConfig, parseConfig, PROJECT } from "../../components/config";
+import { stackConfig } from "../../render/stack-config";
 
 export interface UserDataFile {
     readonly path: string;
@@ -37,6 +39,16 @@ export const SKIPPED_UNITS: Readonly<Record<string, string>> = {
     "registry-disk-format.service": NO_DISK,
     "var-lib-registry.mount": NO_DISK,
 };
+
+/** The prod stack's configuration with its defaults; the harness gives its own machines. */
+export function harnessConfig(): ClusterConfig {
+    const raw = Object.fromEntries(
+        Object.entries(stackConfig("prod"))
+            .filter(([key]) => key.startsWith(`${PROJECT}:`))
+            .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
+    );
+    return { ...parseConfig(raw), machines: [] };
+}
 
 /** Reads a machine's rendered user-data into what to write and start. */
 export function bootPlan(userData: string): BootPlan {

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ClusterConfig, MachinePlan, PROJECT, Role, parseConfig } from "../../components/config";
+import { MachinePlan, Role } from "../../components/config";
 import { publishSite, SITE_ROOT, waitUntilReady } from "../../components/commands";
 import { HEALTH_CHECK } from "../../components/health";
 import { DeployMaterial, machineUserData } from "../../components/machine-config";
@@ -12,8 +12,7 @@ import { REGISTRY_PORT } from "../../components/registry";
 import { siteVersion } from "../../components/staging-site";
 import { REPO_ROOT } from "../../components/userdata";
 import { NGINX_IMAGE, REGISTRY_IMAGE } from "../../components/versions";
-import { stackConfig } from "../../render/stack-config";
-import { bootPlan, withoutHubPulls } from "./boot";
+import { bootPlan, harnessConfig, withoutHubPulls } from "./boot";
 import { buildImages, HARNESS_DIR, HarnessImages } from "./images";
 import { makeKeys, RunKeys } from "./keys";
 import { log, must, run, RunResult, sleep, tail } from "./process";
@@ -183,8 +182,7 @@ export class Cluster {
 
     /** Removes every container, network and volume of this run. */
     async destroy(): Promise<void> {
-        const sweep = await run(path.join(HARNESS_DIR, "sweep.sh"), [this.runId]);
-        process.stdout.write(sweep.stderr);
+        await sweep(this.runId);
         fs.rmSync(this.dir, { recursive: true, force: true });
     }
 
@@ -256,16 +254,7 @@ export class Cluster {
                       }
                     : undefined,
         };
-        return machineUserData(this.clusterConfig(), plan, material);
-    }
-
-    private clusterConfig(): ClusterConfig {
-        const raw = Object.fromEntries(
-            Object.entries(stackConfig("prod"))
-                .filter(([key]) => key.startsWith(`${PROJECT}:`))
-                .map(([key, value]) => [key.slice(PROJECT.length + 1), value]),
-        );
-        return { ...parseConfig(raw), machines: [] };
+        return machineUserData(harnessConfig(), plan, material);
     }
 
     /** The product's docker-builder Dockerfile starts from Docker Hub: here, from the tool box. */
@@ -302,6 +291,12 @@ export class Cluster {
         await this.sshMust(machine, "ready", waitUntilReady(machine.name, ["docker.service", ...plan.start], 120));
         log(machine.name, "ready");
     }
+}
+
+/** Removes every container, network and volume labelled with the run's id, whatever state it is in. */
+export async function sweep(runId: string): Promise<void> {
+    const result = await run(path.join(HARNESS_DIR, "sweep.sh"), [runId]);
+    process.stdout.write(result.stderr);
 }
 
 /** Waits, at most a minute, until systemd in the machine has finished booting. */

@@ -81,15 +81,10 @@ export async function runRelease(cluster: Cluster, options: ReleaseOptions): Pro
     const batchSize = options.batchSize ?? 1;
     const scripts = releaseScripts(cluster, options.imageTag, options.healthTimeoutSeconds ?? 300);
     const password = `${cluster.keys.registryPassword}\n`;
-    const { builder, control } = cluster;
+    const { control } = cluster;
     log("release", `${options.imageTag} to ${workers.map((w) => w.name).join(", ")}`);
 
-    const runs: StepRun[] = [];
-    runs.push(await runStep(cluster, "check", builder, scripts.check, password));
-    runs.push(await runStep(cluster, "sync", builder, scripts.sync));
-    runs.push(await runStep(cluster, "build", builder, scripts.build));
-    runs.push(await runStep(cluster, "push", builder, scripts.push));
-    runs.push(await runStep(cluster, "submit", control, scripts.submit));
+    const runs = await runImageSteps(cluster, scripts);
     runs.push(...(await allSettledOrThrow(workers.map((w) => runStep(cluster, "pull", w, scripts.pull(w), password)))));
 
     for (let first = 0; first < workers.length; first += batchSize) {
@@ -100,6 +95,18 @@ export async function runRelease(cluster: Cluster, options: ReleaseOptions): Pro
     }
     log("release", `${options.imageTag} done`);
     return runs;
+}
+
+/** The steps before any worker: check, sync, build and push on the builder, submit on the control node. */
+export async function runImageSteps(cluster: Cluster, scripts: ReturnType<typeof releaseScripts>): Promise<StepRun[]> {
+    const { builder, control } = cluster;
+    return [
+        await runStep(cluster, "check", builder, scripts.check, `${cluster.keys.registryPassword}\n`),
+        await runStep(cluster, "sync", builder, scripts.sync),
+        await runStep(cluster, "build", builder, scripts.build),
+        await runStep(cluster, "push", builder, scripts.push),
+        await runStep(cluster, "submit", control, scripts.submit),
+    ];
 }
 
 /** Waits for every parallel step, as the chain does, then throws the first failure. */
