@@ -5,6 +5,8 @@ import { ClusterKeys } from "./keys";
 import { accessOutputs, declareMachines } from "./cluster-machines";
 import { LoadBalancer } from "./load-balancer";
 import { Network } from "./network";
+import { Release } from "./release";
+import { WEBSITE1_BASE_IMAGE } from "./versions";
 
 /**
  * The prod cluster: control node(s) and the web workers behind one load balancer, its network
@@ -18,7 +20,8 @@ export class ProdCluster extends pulumi.ComponentResource {
         super("coreos-cluster:index:ProdCluster", name, {}, opts);
 
         const staging = new pulumi.StackReference(config.stagingStack, {}, { parent: this });
-        const stagingNetwork = staging.requireOutput("networkSelfLink") as pulumi.Output<string>;
+        const fromStaging = (output: string) => staging.requireOutput(output) as pulumi.Output<string>;
+        const stagingNetwork = fromStaging("networkSelfLink");
 
         const network = new Network(
             name,
@@ -36,7 +39,7 @@ export class ProdCluster extends pulumi.ComponentResource {
             { parent: this },
         );
         // GCE refuses two peering changes on one network at once.
-        new gcp.compute.NetworkPeering(
+        const fromStagingPeering = new gcp.compute.NetworkPeering(
             `staging-to-${name}`,
             { name: `staging-to-${name}`, network: stagingNetwork, peerNetwork: network.network.selfLink },
             { parent: this, dependsOn: [toStaging] },
@@ -48,8 +51,8 @@ export class ProdCluster extends pulumi.ComponentResource {
                 config,
                 subnetwork: network.subnetwork,
                 keys,
-                registryHost: staging.requireOutput("registryHost") as pulumi.Output<string>,
-                registryCaCert: staging.requireOutput("registryCaCert") as pulumi.Output<string>,
+                registryHost: fromStaging("registryHost"),
+                registryCaCert: fromStaging("registryCaCert"),
                 oneAtATime: "worker",
             },
             this,
@@ -58,6 +61,33 @@ export class ProdCluster extends pulumi.ComponentResource {
         const site = new LoadBalancer(
             `${name}-site`,
             { region: config.region, instances: workers.map((w) => w.instance) },
+            { parent: this },
+        );
+
+        new Release(
+            `${name}-release`,
+            {
+                imageTag: config.imageTag,
+                batchSize: config.releaseBatchSize,
+                healthTimeoutSeconds: config.releaseHealthTimeout,
+                baseImage: WEBSITE1_BASE_IMAGE,
+                registry: {
+                    host: fromStaging("registryHost"),
+                    user: fromStaging("registryUser"),
+                    password: pulumi.secret(fromStaging("registryPassword")),
+                },
+                builder: {
+                    name: fromStaging("builderName"),
+                    instanceId: fromStaging("builderInstanceId"),
+                    host: fromStaging("builderExternalIp"),
+                    privateKey: pulumi.secret(fromStaging("sshPrivateKey")),
+                    hostKey: fromStaging("builderHostKey"),
+                },
+                stagingServerIp: fromStaging("staging1InternalIp"),
+                controlNode: machines.find((m) => m.plan.role === "control")!,
+                workers,
+                pullsAfter: [toStaging, fromStagingPeering],
+            },
             { parent: this },
         );
 

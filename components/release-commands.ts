@@ -11,7 +11,7 @@ import { drainWaitSeconds, HEALTH_CHECK, HealthCheckTiming, returnWaitSeconds } 
 export { drainWaitSeconds, HEALTH_CHECK, returnWaitSeconds };
 export type { HealthCheckTiming };
 
-/** The release steps in chain order; `destroy` runs only when a worker is removed. */
+/** The release steps in chain order; `destroy` is the delete command of a worker's restart step. */
 export const RELEASE_STEPS = [
     "check",
     "sync",
@@ -84,10 +84,7 @@ export function sync(args: SyncArgs): string {
     const { builder, registryHost, imageTag, stagingServerIp } = plain("sync", args);
     const source = `core@${stagingServerIp}:${STAGING_SITE}`;
     return script([
-        "set -eu",
-        DOCKER,
-        ...runOrFail(builder),
-        ...skipWhenPushed(builder, registryHost, imageTag, "sync"),
+        ...onBuilderUnlessPushed(builder, registryHost, imageTag, "sync"),
         `source=${source}`,
         `echo "${builder}: syncing $source into /data/website1/"`,
         "ssh_command='ssh -i /root/.ssh/id_ed25519 -o BatchMode=yes -o ConnectTimeout=20'",
@@ -122,10 +119,7 @@ export function build(args: BuildArgs): string {
     });
     const image = websiteImage(registryHost, imageTag);
     return script([
-        "set -eu",
-        DOCKER,
-        ...runOrFail(builder),
-        ...skipWhenPushed(builder, registryHost, imageTag, "build"),
+        ...onBuilderUnlessPushed(builder, registryHost, imageTag, "build"),
         `image=${image}`,
         `echo "${builder}: building $image on ${baseImage}"`,
         "context=$(mktemp -d)",
@@ -151,10 +145,7 @@ export function push(args: PushArgs): string {
     const { builder, registryHost, imageTag } = plain("push", args);
     const image = websiteImage(registryHost, imageTag);
     return script([
-        "set -eu",
-        DOCKER,
-        ...runOrFail(builder),
-        ...skipWhenPushed(builder, registryHost, imageTag, "push"),
+        ...onBuilderUnlessPushed(builder, registryHost, imageTag, "push"),
         `image=${image}`,
         `echo "${builder}: pushing $image"`,
         'run_or_fail "docker push of $image failed" docker push "$image"',
@@ -356,8 +347,9 @@ export interface DestroyArgs {
 }
 
 /**
- * Control node, when a worker is removed: destroys its website1 instance in fleet. Never fails
- * and never waits long: the worker may be gone already.
+ * Control node: destroys a worker's website1 instance in fleet, when the worker is removed or
+ * replaced, or before a release starts the instance again (so it takes the template's current
+ * text). Never fails and never waits long: the worker may be gone already.
  */
 export function destroy(args: DestroyArgs): string {
     const { controlNode, worker } = plain("destroy", args);
@@ -366,7 +358,7 @@ export function destroy(args: DestroyArgs): string {
         "set -u",
         FLEET,
         `unit=${unit}`,
-        `echo "${controlNode}: destroying $unit, as ${worker} leaves the cluster"`,
+        `echo "${controlNode}: destroying $unit in fleet"`,
         'if ! output=$(fleetctl destroy "$unit" 2>&1); then',
         `  last=$(printf '%s\\n' "$output" | tail -n 1)`,
         `  echo "${controlNode}: could not destroy $unit, left as it is: $last"`,
@@ -379,28 +371,43 @@ const LOCAL = "http://127.0.0.1";
 const DOCKER = 'docker() { sudo /usr/bin/docker "$@"; }';
 const FLEET = `fleetctl() { sudo timeout ${FLEET_TIMEOUT_SECONDS} ${FLEETCTL} "$@"; }`;
 
-/** `run_or_fail MESSAGE COMMAND...`: quiet; on failure names the machine and shows the output's tail. */
+/**
+ * `fail MESSAGE OUTPUT` names the machine and shows the output's tail; `run_or_fail MESSAGE
+ * COMMAND...` runs a command quietly and fails so when it does.
+ */
 function runOrFail(machine: string): string[] {
     return [
+        "fail() {",
+        `  echo "${machine}: $1; its last lines:" >&2`,
+        `  printf '%s\\n' "$2" | tail -n 20 >&2`,
+        "  exit 1",
+        "}",
         "run_or_fail() {",
         "  message=$1",
         "  shift",
-        '  if ! output=$("$@" 2>&1); then',
-        `    echo "${machine}: $message; its last lines:" >&2`,
-        `    printf '%s\\n' "$output" | tail -n 20 >&2`,
-        "    exit 1",
-        "  fi",
+        '  output=$("$@" 2>&1) || fail "$message" "$output"',
         "}",
     ];
 }
 
-/** Tags are immutable: once the registry has one, the builder's steps have nothing to do. */
-function skipWhenPushed(builder: string, registryHost: string, imageTag: string, step: string): string[] {
+/**
+ * How sync, build and push begin. Tags are immutable: once pushed, there is nothing to do. Only
+ * an answer that the tag is missing lets the step go on; any other failure stops it, so a tag
+ * is never built again over itself because the registry could not be asked.
+ */
+function onBuilderUnlessPushed(builder: string, registryHost: string, imageTag: string, step: string): string[] {
     return [
-        `if docker manifest inspect ${websiteImage(registryHost, imageTag)} >/dev/null 2>&1; then`,
+        "set -eu",
+        DOCKER,
+        ...runOrFail(builder),
+        `if answer=$(docker manifest inspect ${websiteImage(registryHost, imageTag)} 2>&1); then`,
         `  echo "${builder}: ${imageTag} already in ${registryHost}; nothing to ${step}"`,
         "  exit 0",
         "fi",
+        'case $answer in',
+        '  *"no such manifest"*) ;;',
+        `  *) fail "could not ask ${registryHost} for ${imageTag}" "$answer" ;;`,
+        "esac",
     ];
 }
 

@@ -80,6 +80,8 @@ export class StagingCluster extends pulumi.ComponentResource {
             registryCaCert: registry.caCertPem,
             registryUser: REGISTRY_USER,
             registryPassword: registry.password,
+            builderName: builder.name,
+            builderInstanceId: byName(builder.name).instance.instanceId,
             builderInternalIp: builder.internalIp!,
             builderExternalIp: byName(builder.name).externalIp,
             builderHostKey: publicKeyLine(keys.hostKey(builder.name)),

@@ -36,6 +36,21 @@ describe("the render", () => {
             "machines/prod-web1.yaml",
             "machines/prod-web2.yaml",
             "plan.json",
+            "release/01-check.sh",
+            "release/02-sync.sh",
+            "release/03-build.sh",
+            "release/04-push.sh",
+            "release/05-submit.sh",
+            "release/06-pull-prod-web1.sh",
+            "release/07-pull-prod-web2.sh",
+            "release/08-drain-prod-web1.sh",
+            "release/09-restart-prod-web1.sh",
+            "release/10-return-prod-web1.sh",
+            "release/11-drain-prod-web2.sh",
+            "release/12-restart-prod-web2.sh",
+            "release/13-return-prod-web2.sh",
+            "release/14-destroy-prod-web1.sh",
+            "release/15-destroy-prod-web2.sh",
             "units/website1@.service",
         ]);
     });
@@ -138,6 +153,10 @@ describe("machines", () => {
             "gcp:compute/address:Address prod-web3-ip",
             `${INSTANCE} prod-web3`,
             "command:remote:Command prod-web3-ready",
+            "command:remote:Command prod-release-pull-prod-web3",
+            "command:remote:Command prod-release-drain-prod-web3",
+            "command:remote:Command prod-release-restart-prod-web3",
+            "command:remote:Command prod-release-return-prod-web3",
         ]);
         expect(named(three, "prod-web3", INSTANCE).dependsOn).toEqual(["prod-web2-ready"]);
         for (const resource of prod.plan.resources.filter((r) => r.type === INSTANCE)) {
@@ -239,7 +258,8 @@ describe("secrets and outputs", () => {
             networkName: "tsc-net",
         });
         expect(Object.keys(staging.plan.outputs).sort()).toEqual([
-            "builderExternalIp", "builderHostKey", "builderInternalIp", "controlExternalIp", "externalIps",
+            "builderExternalIp", "builderHostKey", "builderInstanceId", "builderInternalIp", "builderName",
+            "controlExternalIp", "externalIps",
             "fleetctlTunnel", "knownHosts", "networkName", "networkSelfLink", "registryCaCert", "registryHost",
             "registryPassword", "registryUser", "sshCommands", "sshPrivateKey", "staging1ExternalIp",
             "staging1HostKey", "staging1InternalIp", "stagingUrl", "subnetCidr",
@@ -267,7 +287,9 @@ describe("secrets and outputs", () => {
             expect(remote.length).toBeGreaterThan(0);
             for (const command of remote) {
                 expect([command.name, command.inputs.connection.hostKey]).toEqual([command.name, expect.stringMatching(/^ssh-ed25519 /)]);
-                expect(command.inputs.connection).toMatchObject({ user: "core", privateKey: "[secret]", dialErrorLimit: 40 });
+                // A restart's delete must not wait ten minutes for a control node that is gone.
+                const dialErrorLimit = /-restart-/.test(command.name) ? 4 : 40;
+                expect(command.inputs.connection).toMatchObject({ user: "core", privateKey: "[secret]", dialErrorLimit });
             }
         }
     });

@@ -27,6 +27,9 @@ interface Registration {
     inputs?: Record<string, unknown>;
 }
 
+const RELEASE_TYPE = "coreos-cluster:index:Release";
+const REMOTE_COMMAND = "command:remote:Command";
+
 /** Fleet units a stack submits, from units/. */
 export const FLEET_UNITS: Record<string, readonly string[]> = { staging: [], prod: ["website1@.service"] };
 
@@ -86,6 +89,7 @@ function writeFiles(job: StackJob, resources: Registration[], outputs: Record<st
     for (const unit of FLEET_UNITS[job.config[`${PROJECT}:cluster`]] ?? []) {
         fs.writeFileSync(path.join(job.out, "units", unit), readRepoFile(path.join("units", unit)));
     }
+    writeReleaseScripts(path.join(job.out, "release"), resources);
 
     const plan = {
         resources: resources.map((r) => ({
@@ -99,6 +103,29 @@ function writeFiles(job: StackJob, resources: Registration[], outputs: Record<st
         outputs,
     };
     fs.writeFileSync(path.join(job.out, "plan.json"), `${stableJson(plan)}\n`);
+}
+
+/**
+ * Each release command exactly as sent, with a shebang: `NN-<step>[-<machine>].sh` in chain order
+ * (declaration order), then the delete commands, as `destroy-<machine>`.
+ */
+function writeReleaseScripts(dir: string, resources: readonly Registration[]): void {
+    const releases = resources.filter((r) => r.type === RELEASE_TYPE).map((r) => r.name);
+    const commands = resources.filter((r) => r.type === REMOTE_COMMAND && releases.includes(r.parent ?? ""));
+    const scripts: [string, string][] = [];
+    const step = (r: Registration) => r.name.slice(r.parent!.length + 1);
+    for (const r of commands) scripts.push([step(r), unwrapSecrets(r.inputs!.create) as string]);
+    for (const r of commands.filter((c) => c.inputs!.delete !== undefined)) {
+        scripts.push([step(r).replace(/^[a-z]+/, "destroy"), unwrapSecrets(r.inputs!.delete) as string]);
+    }
+    if (scripts.length === 0) return;
+
+    fs.mkdirSync(dir, { recursive: true });
+    const width = Math.max(2, String(scripts.length).length);
+    scripts.forEach(([step, text], i) => {
+        const file = `${String(i + 1).padStart(width, "0")}-${step}.sh`;
+        fs.writeFileSync(path.join(dir, file), `#!/bin/sh\n${text}`, { mode: 0o755 });
+    });
 }
 
 function printMachines(job: StackJob): void {
