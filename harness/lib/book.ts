@@ -4,7 +4,7 @@
 import { IMAGE_ENV, websiteImage, workerUnit } from "../../components/release-commands";
 import { Cluster, Machine } from "./cluster";
 import { log } from "./process";
-import { releaseScripts, runImageSteps, runStep, StepRun } from "./release";
+import { releaseChain, releaseScripts, runChain, runStep, StepRun } from "./release";
 
 export async function runBookRelease(cluster: Cluster, imageTag: string, workers: readonly Machine[]): Promise<StepRun[]> {
     const scripts = releaseScripts(cluster, imageTag, 300);
@@ -12,7 +12,8 @@ export async function runBookRelease(cluster: Cluster, imageTag: string, workers
     const { control } = cluster;
     log("book", `${imageTag} to ${workers.map((w) => w.name).join(", ")}`);
 
-    const runs = await runImageSteps(cluster, scripts);
+    const beforeWorkers = new Set(["check", "sync", "build", "push", "submit"]);
+    const runs = await runChain(cluster, releaseChain(cluster, { imageTag, workers }).filter((s) => beforeWorkers.has(s.step)));
     for (const worker of workers) {
         runs.push(await runStep(cluster, "pull", worker, scripts.pull(worker), password));
         // The book's unit ran :latest; here the unit reads the image from this file.

@@ -11,7 +11,7 @@ import { DeployMaterial, machineUserData } from "../../components/machine-config
 import { REGISTRY_PORT } from "../../components/registry";
 import { siteVersion } from "../../components/staging-site";
 import { REPO_ROOT } from "../../components/userdata";
-import { NGINX_IMAGE, REGISTRY_IMAGE } from "../../components/versions";
+import { NGINX_IMAGE, REGISTRY_IMAGE, WEBSITE1_BASE_IMAGE } from "../../components/versions";
 import { bootPlan, harnessConfig, withoutHubPulls } from "./boot";
 import { buildImages, HARNESS_DIR, HarnessImages } from "./images";
 import { makeKeys, RunKeys } from "./keys";
@@ -106,7 +106,7 @@ export class Cluster {
         await Promise.all([
             cluster.loadImages(cluster.builder, [
                 [images.registry, REGISTRY_IMAGE],
-                [images.nginx, NGINX_IMAGE],
+                ...[...new Set([NGINX_IMAGE, WEBSITE1_BASE_IMAGE])].map((name): [string, string] => [images.nginx, name]),
                 [images.toolbox, images.toolbox],
             ]),
             cluster.loadImages(cluster.staging1, [[images.nginx, NGINX_IMAGE]]),

@@ -1,7 +1,7 @@
 // The harness's images, built from Debian packages by images/build.sh and cached by input hash.
 import * as path from "path";
 import { REPO_ROOT } from "../../components/userdata";
-import { log, must } from "./process";
+import { log, run, tail } from "./process";
 
 export const HARNESS_DIR = path.join(REPO_ROOT, "harness");
 
@@ -24,11 +24,12 @@ const NAMES = ["node", "nginx", "registry", "toolbox", "lb"] as const;
 export async function buildImages(): Promise<HarnessImages> {
     const tags: Record<string, string> = {};
     for (const name of NAMES) {
-        log("host", `image ${name}`);
-        const out = await must(`building image ${name}`, path.join(HARNESS_DIR, "images/build.sh"), [name], {
-            timeoutMs: 20 * 60_000,
-        });
-        tags[name] = out.trim().split("\n").pop()!;
+        const started = Date.now();
+        const result = await run(path.join(HARNESS_DIR, "images/build.sh"), [name], { timeoutMs: 20 * 60_000 });
+        if (result.code !== 0) throw new Error(`host: building image ${name} failed (exit ${result.code}):\n${tail(result.stderr)}`);
+        tags[name] = result.stdout.trim().split("\n").pop()!;
+        const said = result.stderr.trim().split("\n").pop() ?? "";
+        log("host", `${said.replace(/^image \S+: /, `image ${name} `)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     }
     return tags as unknown as HarnessImages;
 }
