@@ -88,8 +88,8 @@ export interface ChainStep {
 
 /**
  * The chain as components/release.ts declares it: the builder's steps one after the other; then
- * submit and every worker's pull at once; each worker's drain after its own pull, submit and the
- * previous batch's returns; its restart after its drain; its return after its restart.
+ * submit and every worker's pull at once; each worker's drain after its own pull (the first
+ * batch's: after every pull), submit and the previous batch's returns; its restart after its drain; its return after its restart.
  */
 export function releaseChain(cluster: Cluster, options: ReleaseOptions): ChainStep[] {
     const workers = options.workers ?? cluster.workers;
@@ -113,7 +113,7 @@ export function releaseChain(cluster: Cluster, options: ReleaseOptions): ChainSt
         const batch = workers.slice(first, first + batchSize);
         for (const w of batch) {
             chain.push(
-                { id: `drain-${w.name}`, step: "drain", machine: w, script: scripts.drain(w), after: [`pull-${w.name}`, "submit", ...previousBatch] },
+                { id: `drain-${w.name}`, step: "drain", machine: w, script: scripts.drain(w), after: [...(first === 0 ? workers.map((p) => `pull-${p.name}`) : [`pull-${w.name}`]), "submit", ...previousBatch] },
                 { id: `restart-${w.name}`, step: "restart", machine: control, script: scripts.restart(w), after: [`drain-${w.name}`] },
                 { id: `return-${w.name}`, step: "return", machine: w, script: scripts.return(w), after: [`restart-${w.name}`] },
             );
