@@ -282,7 +282,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const [stack, command, ...rest] = argv;
     if (
         !stack ||
-        !/^[\w.\/-]+$/.test(stack) ||
+        !/^[\w./-]+$/.test(stack) ||
         !["fleetctl", "etcdctl", "ssh", "status"].includes(command)
     ) {
         console.error(USAGE);

@@ -124,7 +124,7 @@ function commandImages(words: readonly string[]): string[] {
 /** Why a text's images are not pinned: `:latest` anywhere, or a docker image without a tag. */
 export function imageProblems(text: string): string[] {
     const problems = new Set<string>();
-    for (const [, name] of text.matchAll(/([\w.\/:-]*[\w.\/-]):latest(?![\w.-])/g)) {
+    for (const [, name] of text.matchAll(/([\w./:-]*[\w./-]):latest(?![\w.-])/g)) {
         problems.add(
             `names the image ${name}:latest, tagged :latest; pin a version tag or a digest`,
         );

@@ -3,6 +3,9 @@
 import * as yaml from "js-yaml";
 import { imageProblems } from "./images";
 
+// The engine hands a resource's inputs untyped; every rule reads them with `??` and `typeof`.
+// Typing them would take one input interface per resource type, cast once where RULES wires them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Props = Record<string, any>;
 
 export interface Rule {

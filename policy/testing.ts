@@ -5,7 +5,7 @@ export function violations(
     policy: ResourceValidationPolicy,
     type: string,
     name: string,
-    props: Record<string, any>,
+    props: Record<string, unknown>,
 ): string[] {
     const reported: string[] = [];
     const args: ResourceValidationArgs = {
@@ -18,8 +18,8 @@ export function violations(
             ignoreChanges: [],
             aliases: [],
             additionalSecretOutputs: [],
-            customTimeouts: {},
-        } as any,
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+        },
         stackTags: new Map(),
         isType: () => false,
         asType: () => undefined,

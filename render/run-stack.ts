@@ -58,6 +58,8 @@ export async function runStack(job: StackJob): Promise<Record<string, unknown>> 
             });
             return undefined;
         });
+        // Loaded here, not imported, so the program declares its resources inside this stack.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         program.exported = require(path.join(__dirname, "..", "index.js"));
         return program.exported;
     });
