@@ -8,7 +8,15 @@ const SCHEMA: Schema = {
     hostname: "string",
     manage_etc_hosts: "string",
     ssh_authorized_keys: ["string"],
-    write_files: [{ path: "string", content: "string", encoding: "string", permissions: "string", owner: "string" }],
+    write_files: [
+        {
+            path: "string",
+            content: "string",
+            encoding: "string",
+            permissions: "string",
+            owner: "string",
+        },
+    ],
     users: [
         {
             name: "string",
@@ -58,15 +66,20 @@ type Schema = "string" | "boolean" | Schema[] | { [key: string]: Schema };
 /** Every way a value strays from the schema, as `path: problem`. */
 function violations(value: unknown, schema: Schema, at: string): string[] {
     if (schema === "string" || schema === "boolean") {
-        return typeof value === schema ? [] : [`${at}: expected a ${schema}, got ${JSON.stringify(value)}`];
+        return typeof value === schema
+            ? []
+            : [`${at}: expected a ${schema}, got ${JSON.stringify(value)}`];
     }
     if (Array.isArray(schema)) {
         if (!Array.isArray(value)) return [`${at}: expected a list`];
         return value.flatMap((item, i) => violations(item, schema[0], `${at}[${i}]`));
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) return [`${at}: expected a mapping`];
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+        return [`${at}: expected a mapping`];
     return Object.entries(value).flatMap(([key, item]) =>
-        key in schema ? violations(item, schema[key], `${at}.${key}`) : [`${at}.${key}: not a key coreos-cloudinit knows`],
+        key in schema
+            ? violations(item, schema[key], `${at}.${key}`)
+            : [`${at}.${key}: not a key coreos-cloudinit knows`],
     );
 }
 
@@ -97,7 +110,8 @@ describe.each(machines)("user-data of %s", (machine, text) => {
     });
 
     test("starts every unit it defines", () => {
-        for (const unit of parsed[machine].coreos.units) expect([unit.name, unit.command]).toEqual([unit.name, "start"]);
+        for (const unit of parsed[machine].coreos.units)
+            expect([unit.name, unit.command]).toEqual([unit.name, "start"]);
     });
 
     test(`stays within GCE's ${MAX_USER_DATA_BYTES} bytes`, () => {
@@ -129,18 +143,29 @@ test("user-data over 256 KiB is an error naming the machine and its size", () =>
 test("every control node runs etcd 3.5 with the v2 API for fleet, every machine runs fleet", () => {
     for (const [machine, config] of Object.entries(parsed)) {
         const units = config.coreos.units.map((u: { name: string }) => u.name);
-        expect([machine, units.slice(0, 3)]).toEqual([machine, ["fleet-install.service", "fleet.socket", "fleet.service"]]);
+        expect([machine, units.slice(0, 3)]).toEqual([
+            machine,
+            ["fleet-install.service", "fleet.socket", "fleet.service"],
+        ]);
     }
-    const etcd = parsed["prod-control1"].coreos.units.find((u: { name: string }) => u.name === "etcd-member.service");
+    const etcd = parsed["prod-control1"].coreos.units.find(
+        (u: { name: string }) => u.name === "etcd-member.service",
+    );
     expect(etcd.drop_ins[0].content).toContain("Environment=ETCD_ENABLE_V2=true");
     expect(etcd.drop_ins[0].content).toMatch(/Environment=ETCD_IMAGE_TAG=v3\.5\.\d+/);
-    expect(etcd.drop_ins[0].content).toContain("Environment=ETCD_INITIAL_CLUSTER=prod-control1=http://10.220.1.1:2380");
+    expect(etcd.drop_ins[0].content).toContain(
+        "Environment=ETCD_INITIAL_CLUSTER=prod-control1=http://10.220.1.1:2380",
+    );
 });
 
 test("workers point fleet at the control node and carry the book's metadata", () => {
-    const fleet = parsed["prod-web2"].coreos.units.find((u: { name: string }) => u.name === "fleet.service");
+    const fleet = parsed["prod-web2"].coreos.units.find(
+        (u: { name: string }) => u.name === "fleet.service",
+    );
     expect(fleet.content).toContain("Environment=FLEET_ETCD_SERVERS=http://10.220.1.1:2379");
-    expect(fleet.content).toContain("Environment=FLEET_METADATA=role=worker,cpeer=prod-web2,service=website1");
+    expect(fleet.content).toContain(
+        "Environment=FLEET_METADATA=role=worker,cpeer=prod-web2,service=website1",
+    );
 });
 
 test("the builder may fetch from tsc-staging1 only: its key is authorized there, and its known_hosts pins it", () => {
@@ -148,7 +173,13 @@ test("the builder may fetch from tsc-staging1 only: its key is authorized there,
         "ssh-ed25519 <deploy-time_public_key_of_tsc-operator>",
         "ssh-ed25519 <deploy-time_public_key_of_tsc-registry-cbuilder1-rsync-key>",
     ]);
-    expect(parsed["tsc-test1"].ssh_authorized_keys).toEqual(["ssh-ed25519 <deploy-time_public_key_of_tsc-operator>"]);
-    const knownHosts = parsed["tsc-registry-cbuilder1"].write_files.find((f: { path: string }) => f.path.endsWith("known_hosts"));
-    expect(knownHosts.content).toBe("10.200.3.1 ssh-ed25519 <deploy-time_public_key_of_tsc-staging1-host-key>\n");
+    expect(parsed["tsc-test1"].ssh_authorized_keys).toEqual([
+        "ssh-ed25519 <deploy-time_public_key_of_tsc-operator>",
+    ]);
+    const knownHosts = parsed["tsc-registry-cbuilder1"].write_files.find((f: { path: string }) =>
+        f.path.endsWith("known_hosts"),
+    );
+    expect(knownHosts.content).toBe(
+        "10.200.3.1 ssh-ed25519 <deploy-time_public_key_of_tsc-staging1-host-key>\n",
+    );
 });

@@ -15,7 +15,8 @@ beforeAll(() => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), "coreos-cluster-fleet-"));
     const release = path.join(work, "fleet-v1.0.0-linux-amd64");
     fs.mkdirSync(release);
-    for (const binary of ["fleetd", "fleetctl"]) fs.writeFileSync(path.join(release, binary), "#!/bin/sh\necho stand-in\n", { mode: 0o755 });
+    for (const binary of ["fleetd", "fleetctl"])
+        fs.writeFileSync(path.join(release, binary), "#!/bin/sh\necho stand-in\n", { mode: 0o755 });
     tarball = path.join(work, "fleet.tar.gz");
     execFileSync("tar", ["-czf", tarball, "-C", work, "fleet-v1.0.0-linux-amd64"]);
     // curl stand-in: serves the tarball to --output and records the URL asked for.
@@ -33,15 +34,28 @@ function install(sha256?: string) {
     const binDir = fs.mkdtempSync(path.join(work, "bin-"));
     const run = spawnSync("bash", [script, "v1.0.0"], {
         encoding: "utf8",
-        env: { ...process.env, PATH: `${path.join(work, "shims")}:${process.env.PATH}`, FLEET_BIN_DIR: binDir, FLEET_SHA256: sha256 ?? "" },
+        env: {
+            ...process.env,
+            PATH: `${path.join(work, "shims")}:${process.env.PATH}`,
+            FLEET_BIN_DIR: binDir,
+            FLEET_SHA256: sha256 ?? "",
+        },
     });
-    return { ...run, installed: fs.readdirSync(binDir).filter((f) => !f.startsWith(".")).sort() };
+    return {
+        ...run,
+        installed: fs
+            .readdirSync(binDir)
+            .filter((f) => !f.startsWith("."))
+            .sort(),
+    };
 }
 
 test("a checksum mismatch fails with both sums and installs nothing", () => {
     const run = install("0".repeat(64));
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^fleet v1\.0\.0: SHA-256 mismatch: expected 0{64}, got [0-9a-f]{64}$/m);
+    expect(run.stderr).toMatch(
+        /^fleet v1\.0\.0: SHA-256 mismatch: expected 0{64}, got [0-9a-f]{64}$/m,
+    );
     expect(run.installed).toEqual([]);
 });
 

@@ -74,7 +74,15 @@ export function declareMachines(args: MachineSetArgs, parent: pulumi.Resource): 
                 plan.role === "builder" ? args.builderMaterial : undefined,
             ])
             .apply(
-                ([hostPrivateKey, hostPublicKey, operator, extraKey, registryHost, registryCaCert, builder]): DeployMaterial => ({
+                ([
+                    hostPrivateKey,
+                    hostPublicKey,
+                    operator,
+                    extraKey,
+                    registryHost,
+                    registryCaCert,
+                    builder,
+                ]): DeployMaterial => ({
                     hostPrivateKey,
                     hostPublicKey: `${hostPublicKey}\n`,
                     authorizedKeys: [operator, extraKey].filter((k) => k !== ""),
@@ -127,13 +135,19 @@ export function declareMachines(args: MachineSetArgs, parent: pulumi.Resource): 
 }
 
 /** Stack outputs that give access to the machines (the book's set_cluster_access.sh). */
-export function accessOutputs(stack: string, operatorKey: tls.PrivateKey, machines: readonly ClusterMachine[]) {
+export function accessOutputs(
+    stack: string,
+    operatorKey: tls.PrivateKey,
+    machines: readonly ClusterMachine[],
+) {
     const keyFile = `~/.ssh/coreos-cluster-${stack}`;
     const knownHostsFile = `${keyFile}.known_hosts`;
     const control = machines.find((m) => m.plan.role === "control")!;
     return {
         sshPrivateKey: pulumi.secret(operatorKey.privateKeyOpenssh),
-        knownHosts: pulumi.all(machines.map(knownHostsLine)).apply((lines) => `${lines.join("\n")}\n`),
+        knownHosts: pulumi
+            .all(machines.map(knownHostsLine))
+            .apply((lines) => `${lines.join("\n")}\n`),
         externalIps: pulumi.all(Object.fromEntries(machines.map((m) => [m.name, m.externalIp]))),
         sshCommands: pulumi.all(
             Object.fromEntries(

@@ -5,7 +5,9 @@ import { REPO_ROOT } from "./userdata";
 import { runTool } from "../render/tools";
 
 function shellcheck(script: string, shell = "sh"): string {
-    const run = runTool("shellcheck", ["--shell", shell, "--format", "gcc", "-"], { input: script });
+    const run = runTool("shellcheck", ["--shell", shell, "--format", "gcc", "-"], {
+        input: script,
+    });
     return `${run.stdout}${run.stderr}`.trim();
 }
 
@@ -54,10 +56,17 @@ test.each([
     expect(shellcheck(script)).toBe("");
 });
 
-const scripts = fs.readdirSync(path.join(REPO_ROOT, "cloud-config", "files")).filter((f) => f.endsWith(".sh"));
+const scripts = fs
+    .readdirSync(path.join(REPO_ROOT, "cloud-config", "files"))
+    .filter((f) => f.endsWith(".sh"));
 
 test.each(scripts)("cloud-config/files/%s is shellcheck clean", (file) => {
-    expect(shellcheck(fs.readFileSync(path.join(REPO_ROOT, "cloud-config", "files", file), "utf8"), "bash")).toBe("");
+    expect(
+        shellcheck(
+            fs.readFileSync(path.join(REPO_ROOT, "cloud-config", "files", file), "utf8"),
+            "bash",
+        ),
+    ).toBe("");
 });
 
 test("shellcheck does find problems", () => {

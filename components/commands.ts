@@ -13,7 +13,11 @@ export function shellQuote(value: string): string {
  * Waits until a fresh machine has booted and the given units are active; on failure prints the
  * units' last log lines. Runs as the first command on a machine, after SSH answers at all.
  */
-export function waitUntilReady(machine: string, units: readonly string[], timeoutSeconds = 600): string {
+export function waitUntilReady(
+    machine: string,
+    units: readonly string[],
+    timeoutSeconds = 600,
+): string {
     const list = units.map(shellQuote).join(" ");
     return [
         "set -u",

@@ -89,7 +89,12 @@ export function parseConfig(raw: RawConfig): ClusterConfig {
     const bad = (key: string, value: unknown, form: string) =>
         problems.push(`${PROJECT}:${key}: ${JSON.stringify(value)} ${form}`);
 
-    const text = (key: string, test: (v: string) => boolean, form: string, fallback: string): string => {
+    const text = (
+        key: string,
+        test: (v: string) => boolean,
+        form: string,
+        fallback: string,
+    ): string => {
         const value = raw[key];
         if (typeof value === "string" && test(value)) return value;
         bad(key, value, form);
@@ -97,7 +102,8 @@ export function parseConfig(raw: RawConfig): ClusterConfig {
     };
     const integer = (key: string, min: number, max: number, form: string): number => {
         const value = typeof raw[key] === "string" ? Number(raw[key]) : raw[key];
-        if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max) return value;
+        if (typeof value === "number" && Number.isInteger(value) && value >= min && value <= max)
+            return value;
         bad(key, raw[key], form);
         return min;
     };
@@ -113,36 +119,90 @@ export function parseConfig(raw: RawConfig): ClusterConfig {
         return value.filter((item): item is string => typeof item === "string");
     };
 
-    const cluster = text("cluster", (v) => v === "staging" || v === "prod", "is not a cluster; expected staging or prod", "staging") as ClusterKind;
+    const cluster = text(
+        "cluster",
+        (v) => v === "staging" || v === "prod",
+        "is not a cluster; expected staging or prod",
+        "staging",
+    ) as ClusterKind;
     const namePrefix = text(
         "namePrefix",
         (v) => /^[a-z][a-z0-9-]{0,19}$/.test(v),
         "is not a name prefix; expected 1 to 20 lowercase letters, digits or dashes, starting with a letter",
         "tsc",
     );
-    const region = text("region", isRegion, "is not a GCE region; expected a name like us-central1", "us-central1");
-    const zones = list("zones", (z) => isRegion(region) && isZoneOf(z, region), `a zone of region ${region}, like ${region}-a`);
-    if (zones.length === 0 && Array.isArray(raw.zones)) bad("zones", raw.zones, `is empty; expected at least one zone of ${region}`);
+    const region = text(
+        "region",
+        isRegion,
+        "is not a GCE region; expected a name like us-central1",
+        "us-central1",
+    );
+    const zones = list(
+        "zones",
+        (z) => isRegion(region) && isZoneOf(z, region),
+        `a zone of region ${region}, like ${region}-a`,
+    );
+    if (zones.length === 0 && Array.isArray(raw.zones))
+        bad("zones", raw.zones, `is empty; expected at least one zone of ${region}`);
     const subnetCidr = text(
         "subnetCidr",
         (v) => parseCidr(v) !== undefined && isPrivate(v),
         "is not a private IPv4 range; expected a CIDR like 10.200.0.0/16 inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, /8 to /29",
         "10.200.0.0/16",
     );
-    const controlCount = integer("controlCount", 1, 3, "is not a control node count; expected 1 or 3");
-    if (controlCount === 2) bad("controlCount", raw.controlCount, "is not a control node count; expected 1 or 3 (etcd needs a majority)");
-    const workerCount = integer("workerCount", 1, MAX_WORKERS, `is not a worker count; expected a whole number from 1 to ${MAX_WORKERS}`);
-    const channel = text("channel", (v) => (CHANNELS as string[]).includes(v), `is not a Flatcar channel; expected ${CHANNELS.join(", ")}`, "stable") as Channel;
+    const controlCount = integer(
+        "controlCount",
+        1,
+        3,
+        "is not a control node count; expected 1 or 3",
+    );
+    if (controlCount === 2)
+        bad(
+            "controlCount",
+            raw.controlCount,
+            "is not a control node count; expected 1 or 3 (etcd needs a majority)",
+        );
+    const workerCount = integer(
+        "workerCount",
+        1,
+        MAX_WORKERS,
+        `is not a worker count; expected a whole number from 1 to ${MAX_WORKERS}`,
+    );
+    const channel = text(
+        "channel",
+        (v) => (CHANNELS as string[]).includes(v),
+        `is not a Flatcar channel; expected ${CHANNELS.join(", ")}`,
+        "stable",
+    ) as Channel;
     const machineType = (key: string) =>
-        text(key, (v) => /^[a-z][a-z0-9-]*[a-z0-9]$/.test(v), "is not a machine type; expected a GCE name like e2-small", "e2-small");
+        text(
+            key,
+            (v) => /^[a-z][a-z0-9-]*[a-z0-9]$/.test(v),
+            "is not a machine type; expected a GCE name like e2-small",
+            "e2-small",
+        );
     const controlMachineType = machineType("controlMachineType");
     const webMachineType = machineType("webMachineType");
     const builderMachineType = machineType("builderMachineType");
-    const bootDiskSizeGb = integer("bootDiskSizeGb", 10, 1000, "is not a disk size; expected a whole number of GB from 10 to 1000");
-    const registryDiskSizeGb = integer("registryDiskSizeGb", 10, 2000, "is not a disk size; expected a whole number of GB from 10 to 2000");
+    const bootDiskSizeGb = integer(
+        "bootDiskSizeGb",
+        10,
+        1000,
+        "is not a disk size; expected a whole number of GB from 10 to 1000",
+    );
+    const registryDiskSizeGb = integer(
+        "registryDiskSizeGb",
+        10,
+        2000,
+        "is not a disk size; expected a whole number of GB from 10 to 2000",
+    );
     const cidrForm = "an IPv4 range; expected a CIDR like 203.0.113.0/24";
     const sshSourceRanges = list("sshSourceRanges", (v) => parseCidr(v) !== undefined, cidrForm);
-    const registryClientRanges = list("registryClientRanges", (v) => parseCidr(v) !== undefined, cidrForm);
+    const registryClientRanges = list(
+        "registryClientRanges",
+        (v) => parseCidr(v) !== undefined,
+        cidrForm,
+    );
     const stagingStack = text(
         "stagingStack",
         (v) => /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(v),
@@ -169,14 +229,21 @@ export function parseConfig(raw: RawConfig): ClusterConfig {
         3600,
         "is not a health timeout; expected a whole number of seconds from 10 to 3600",
     );
-    const fleetSha256 = text("fleetSha256", (v) => v === "" || /^[0-9a-f]{64}$/.test(v), "is not a SHA-256; expected 64 lowercase hex digits, or empty", "");
+    const fleetSha256 = text(
+        "fleetSha256",
+        (v) => v === "" || /^[0-9a-f]{64}$/.test(v),
+        "is not a SHA-256; expected 64 lowercase hex digits, or empty",
+        "",
+    );
     const fleetMetadata = text(
         "fleetMetadata",
         (v) => v === "" || isFleetMetadata(v),
         "is not fleet metadata; expected k=v,k=v with letters, digits, _ . or - on both sides",
         "",
     );
-    const overrides = parseAddressOverrides(list("addresses", (v) => /^[a-z0-9-]+=\S+$/.test(v), "machine=ip"));
+    const overrides = parseAddressOverrides(
+        list("addresses", (v) => /^[a-z0-9-]+=\S+$/.test(v), "machine=ip"),
+    );
 
     if (problems.length === 0) {
         const machines = planMachines({
@@ -242,7 +309,8 @@ export function planMachines(input: PlanInput): MachinePlan[] {
     const [a, b] = input.subnetCidr.split(/[./]/);
     const at = (third: number, fourth: number) => `${a}.${b}.${third}.${fourth}`;
     const zone = (index: number) => zones[index % zones.length];
-    const metadata = (pairs: string) => [pairs, input.fleetMetadata].filter((p) => p !== "").join(",");
+    const metadata = (pairs: string) =>
+        [pairs, input.fleetMetadata].filter((p) => p !== "").join(",");
     const machine = (m: Omit<MachinePlan, "internalIp">, ip?: string): MachinePlan => ({
         ...m,
         internalIp: input.overrides.get(m.name) ?? ip,
@@ -253,19 +321,37 @@ export function planMachines(input: PlanInput): MachinePlan[] {
         const name = `${prefix}-control${n}`;
         machines.push(
             machine(
-                { name, role: "control", zone: zone(n - 1), machineType: input.controlMachineType, fleetMetadata: metadata(`role=services,cpeer=${name}`) },
+                {
+                    name,
+                    role: "control",
+                    zone: zone(n - 1),
+                    machineType: input.controlMachineType,
+                    fleetMetadata: metadata(`role=services,cpeer=${name}`),
+                },
                 at(1, n),
             ),
         );
     }
     if (cluster === "staging") {
-        const web = (name: string) => ({ name, role: "web" as const, zone: zone(0), machineType: input.webMachineType, fleetMetadata: metadata(`role=worker,cpeer=${name}`) });
+        const web = (name: string) => ({
+            name,
+            role: "web" as const,
+            zone: zone(0),
+            machineType: input.webMachineType,
+            fleetMetadata: metadata(`role=worker,cpeer=${name}`),
+        });
         machines.push(machine(web(`${prefix}-staging1`), at(3, 1)));
         machines.push(machine(web(`${prefix}-test1`)));
         const builder = `${prefix}-registry-cbuilder1`;
         machines.push(
             machine(
-                { name: builder, role: "builder", zone: zone(0), machineType: input.builderMachineType, fleetMetadata: metadata(`role=services,cpeer=${builder}`) },
+                {
+                    name: builder,
+                    role: "builder",
+                    zone: zone(0),
+                    machineType: input.builderMachineType,
+                    fleetMetadata: metadata(`role=services,cpeer=${builder}`),
+                },
                 at(4, 1),
             ),
         );
@@ -274,7 +360,13 @@ export function planMachines(input: PlanInput): MachinePlan[] {
             const name = `${prefix}-web${n}`;
             machines.push(
                 machine(
-                    { name, role: "worker", zone: zone(n - 1), machineType: input.webMachineType, fleetMetadata: metadata(`role=worker,cpeer=${name},service=website1`) },
+                    {
+                        name,
+                        role: "worker",
+                        zone: zone(n - 1),
+                        machineType: input.webMachineType,
+                        fleetMetadata: metadata(`role=worker,cpeer=${name},service=website1`),
+                    },
                     at(n + 1, 1),
                 ),
             );
@@ -283,12 +375,18 @@ export function planMachines(input: PlanInput): MachinePlan[] {
     return machines;
 }
 
-function checkAddresses(machines: readonly MachinePlan[], subnetCidr: string, overrides: ReadonlyMap<string, string>): string[] {
+function checkAddresses(
+    machines: readonly MachinePlan[],
+    subnetCidr: string,
+    overrides: ReadonlyMap<string, string>,
+): string[] {
     const problems: string[] = [];
     const names = new Set(machines.map((m) => m.name));
     for (const name of overrides.keys()) {
         if (!names.has(name)) {
-            problems.push(`${PROJECT}:addresses: ${JSON.stringify(name)} is not a machine of this stack; expected one of ${[...names].join(", ")}`);
+            problems.push(
+                `${PROJECT}:addresses: ${JSON.stringify(name)} is not a machine of this stack; expected one of ${[...names].join(", ")}`,
+            );
         }
     }
     const subnet = parseCidr(subnetCidr)!;
@@ -301,11 +399,17 @@ function checkAddresses(machines: readonly MachinePlan[], subnetCidr: string, ov
         if (ip === undefined) {
             problems.push(`${where} is not an IPv4 address; expected a form like 10.200.1.1`);
         } else if (!inRange(ip, subnet)) {
-            problems.push(`${where} is outside the subnet ${subnetCidr}; expected an address inside it (set addresses to machine=ip)`);
+            problems.push(
+                `${where} is outside the subnet ${subnetCidr}; expected an address inside it (set addresses to machine=ip)`,
+            );
         } else if (isGceReserved(ip, subnet)) {
-            problems.push(`${where} is reserved by GCE (the first two and the last two of ${subnetCidr}); expected another address`);
+            problems.push(
+                `${where} is reserved by GCE (the first two and the last two of ${subnetCidr}); expected another address`,
+            );
         } else if (owner.has(m.internalIp)) {
-            problems.push(`${where} is already the address of ${owner.get(m.internalIp)}; expected a distinct address per machine`);
+            problems.push(
+                `${where} is already the address of ${owner.get(m.internalIp)}; expected a distinct address per machine`,
+            );
         } else {
             owner.set(m.internalIp, m.name);
         }
@@ -314,7 +418,9 @@ function checkAddresses(machines: readonly MachinePlan[], subnetCidr: string, ov
 }
 
 function parseAddressOverrides(entries: readonly string[]): Map<string, string> {
-    return new Map(entries.filter((e) => e.includes("=")).map((e) => e.split("=", 2) as [string, string]));
+    return new Map(
+        entries.filter((e) => e.includes("=")).map((e) => e.split("=", 2) as [string, string]),
+    );
 }
 
 export function isFleetMetadata(value: string): boolean {
@@ -344,7 +450,11 @@ interface Range {
 
 function parseIp(value: string): number | undefined {
     const parts = value.split(".");
-    if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) return undefined;
+    if (
+        parts.length !== 4 ||
+        !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)
+    )
+        return undefined;
     return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
 }
 

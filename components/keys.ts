@@ -18,11 +18,19 @@ export class ClusterKeys extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterKeysArgs, opts?: pulumi.ComponentResourceOptions) {
         super("coreos-cluster:index:ClusterKeys", name, {}, opts);
 
-        this.operatorKey = new tls.PrivateKey(`${name}-operator`, { algorithm: "ED25519" }, { parent: this });
+        this.operatorKey = new tls.PrivateKey(
+            `${name}-operator`,
+            { algorithm: "ED25519" },
+            { parent: this },
+        );
         this.hostKeys = new Map(
             args.machines.map((machine) => [
                 machine,
-                new tls.PrivateKey(`${machine}-host-key`, { algorithm: "ED25519" }, { parent: this }),
+                new tls.PrivateKey(
+                    `${machine}-host-key`,
+                    { algorithm: "ED25519" },
+                    { parent: this },
+                ),
             ]),
         );
 

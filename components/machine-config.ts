@@ -39,7 +39,11 @@ export function etcdEndpoints(config: ClusterConfig): string {
 }
 
 /** The exact user-data of one machine. */
-export function machineUserData(config: ClusterConfig, machine: MachinePlan, material: DeployMaterial): string {
+export function machineUserData(
+    config: ClusterConfig,
+    machine: MachinePlan,
+    material: DeployMaterial,
+): string {
     const values: TemplateValues = {
         name: machine.name,
         role: machine.role,
@@ -74,7 +78,11 @@ export function machineUserData(config: ClusterConfig, machine: MachinePlan, mat
 
 /** The docker-builder image is rebuilt when its Dockerfile changes, and only then. */
 export function builderImageTag(): string {
-    return crypto.createHash("sha256").update(readRepoFile(BUILDER_DOCKERFILE)).digest("hex").slice(0, 12);
+    return crypto
+        .createHash("sha256")
+        .update(readRepoFile(BUILDER_DOCKERFILE))
+        .digest("hex")
+        .slice(0, 12);
 }
 
 /** Stand-ins as large as the real material, to check every user-data's size before deploying. */
@@ -100,6 +108,10 @@ export function standInMaterial(registryHost: string): DeployMaterial {
 export function checkUserDataSizes(config: ClusterConfig, registryHost: string): void {
     const material = standInMaterial(registryHost);
     for (const machine of config.machines) {
-        machineUserData(config, machine, machine.role === "builder" ? material : { ...material, builder: undefined });
+        machineUserData(
+            config,
+            machine,
+            machine.role === "builder" ? material : { ...material, builder: undefined },
+        );
     }
 }

@@ -66,13 +66,21 @@ export class Machine extends pulumi.ComponentResource {
                 tags: [...args.tags],
                 labels: { cluster: args.cluster, role: plan.role },
                 bootDisk: {
-                    initializeParams: { image: flatcarImage(args.channel), size: args.bootDiskSizeGb, type: "pd-balanced" },
+                    initializeParams: {
+                        image: flatcarImage(args.channel),
+                        size: args.bootDiskSizeGb,
+                        type: "pd-balanced",
+                    },
                 },
                 attachedDisks: args.dataDisk
                     ? [{ source: args.dataDisk.disk.id, deviceName: args.dataDisk.deviceName }]
                     : [],
                 networkInterfaces: [
-                    { subnetwork: args.subnetwork.id, networkIp: address?.address, accessConfigs: [{}] },
+                    {
+                        subnetwork: args.subnetwork.id,
+                        networkIp: address?.address,
+                        accessConfigs: [{}],
+                    },
                 ],
                 metadata: {
                     "user-data": args.userData,
@@ -91,7 +99,9 @@ export class Machine extends pulumi.ComponentResource {
         );
 
         this.internalIp = this.instance.networkInterfaces.apply((nics) => nics[0].networkIp ?? "");
-        this.externalIp = this.instance.networkInterfaces.apply((nics) => nics[0].accessConfigs?.[0]?.natIp ?? "");
+        this.externalIp = this.instance.networkInterfaces.apply(
+            (nics) => nics[0].accessConfigs?.[0]?.natIp ?? "",
+        );
 
         this.registerOutputs({ internalIp: this.internalIp, externalIp: this.externalIp });
     }

@@ -12,7 +12,12 @@ export function networkTags(prefix: string) {
 }
 
 /** The sources of GCE's health checks, for the load balancer in front of the workers. */
-export const HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"];
+export const HEALTH_CHECK_RANGES = [
+    "35.191.0.0/16",
+    "130.211.0.0/22",
+    "209.85.152.0/22",
+    "209.85.204.0/22",
+];
 
 export interface NetworkArgs {
     readonly region: string;
@@ -45,11 +50,21 @@ export class Network extends pulumi.ComponentResource {
         );
         this.subnetwork = new gcp.compute.Subnetwork(
             `${name}-subnet`,
-            { name: `${name}-subnet`, region: args.region, network: this.network.id, ipCidrRange: args.subnetCidr },
+            {
+                name: `${name}-subnet`,
+                region: args.region,
+                network: this.network.id,
+                ipCidrRange: args.subnetCidr,
+            },
             { parent: this },
         );
 
-        const allow = (purpose: string, ports: string[], sourceRanges: readonly string[], targetTag: string) =>
+        const allow = (
+            purpose: string,
+            ports: string[],
+            sourceRanges: readonly string[],
+            targetTag: string,
+        ) =>
             new gcp.compute.Firewall(
                 `${name}-allow-${purpose}`,
                 {
@@ -70,7 +85,12 @@ export class Network extends pulumi.ComponentResource {
         if (args.healthChecked) allow("health-checks", ["80"], HEALTH_CHECK_RANGES, tags.web);
         allow("etcd", ["2379", "2380"], [args.subnetCidr], tags.control);
         if (args.registryClientRanges) {
-            allow("registry", ["5000"], [args.subnetCidr, ...args.registryClientRanges], tags.registry);
+            allow(
+                "registry",
+                ["5000"],
+                [args.subnetCidr, ...args.registryClientRanges],
+                tags.registry,
+            );
         }
 
         this.registerOutputs({});

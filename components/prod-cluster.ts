@@ -20,7 +20,8 @@ export class ProdCluster extends pulumi.ComponentResource {
         super("coreos-cluster:index:ProdCluster", name, {}, opts);
 
         const staging = new pulumi.StackReference(config.stagingStack, {}, { parent: this });
-        const fromStaging = (output: string) => staging.requireOutput(output) as pulumi.Output<string>;
+        const fromStaging = (output: string) =>
+            staging.requireOutput(output) as pulumi.Output<string>;
         const stagingNetwork = fromStaging("networkSelfLink");
 
         const network = new Network(
@@ -35,17 +36,29 @@ export class ProdCluster extends pulumi.ComponentResource {
         );
         const toStaging = new gcp.compute.NetworkPeering(
             `${name}-to-staging`,
-            { name: `${name}-to-staging`, network: network.network.selfLink, peerNetwork: stagingNetwork },
+            {
+                name: `${name}-to-staging`,
+                network: network.network.selfLink,
+                peerNetwork: stagingNetwork,
+            },
             { parent: this },
         );
         // GCE refuses two peering changes on one network at once.
         const fromStagingPeering = new gcp.compute.NetworkPeering(
             `staging-to-${name}`,
-            { name: `staging-to-${name}`, network: stagingNetwork, peerNetwork: network.network.selfLink },
+            {
+                name: `staging-to-${name}`,
+                network: stagingNetwork,
+                peerNetwork: network.network.selfLink,
+            },
             { parent: this, dependsOn: [toStaging] },
         );
 
-        const keys = new ClusterKeys(name, { machines: config.machines.map((m) => m.name) }, { parent: this });
+        const keys = new ClusterKeys(
+            name,
+            { machines: config.machines.map((m) => m.name) },
+            { parent: this },
+        );
         const machines = declareMachines(
             {
                 config,
@@ -96,8 +109,12 @@ export class ProdCluster extends pulumi.ComponentResource {
             ...accessOutputs(pulumi.getStack(), keys.operatorKey, machines),
             siteUrl: pulumi.interpolate`http://${site.ip}/`,
             siteIp: site.ip,
-            workerExternalIps: pulumi.all(Object.fromEntries(workers.map((w) => [w.name, w.externalIp]))),
-            websiteUrls: pulumi.all(workers.map((w) => pulumi.interpolate`http://${w.externalIp}/`)),
+            workerExternalIps: pulumi.all(
+                Object.fromEntries(workers.map((w) => [w.name, w.externalIp])),
+            ),
+            websiteUrls: pulumi.all(
+                workers.map((w) => pulumi.interpolate`http://${w.externalIp}/`),
+            ),
             imageTag: config.imageTag,
         };
         this.registerOutputs(this.outputs);

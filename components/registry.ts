@@ -23,11 +23,19 @@ export class RegistryCredentials extends pulumi.ComponentResource {
     readonly password: pulumi.Output<string>;
     readonly htpasswd: pulumi.Output<string>;
 
-    constructor(name: string, args: RegistryCredentialsArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(
+        name: string,
+        args: RegistryCredentialsArgs,
+        opts?: pulumi.ComponentResourceOptions,
+    ) {
         super("coreos-cluster:index:RegistryCredentials", name, {}, opts);
 
         this.host = `${args.ip}:${REGISTRY_PORT}`;
-        const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const caKey = new tls.PrivateKey(
+            `${name}-ca-key`,
+            { algorithm: "ECDSA", ecdsaCurve: "P256" },
+            { parent: this },
+        );
         const ca = new tls.SelfSignedCert(
             `${name}-ca`,
             {
@@ -39,10 +47,18 @@ export class RegistryCredentials extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const key = new tls.PrivateKey(`${name}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent: this });
+        const key = new tls.PrivateKey(
+            `${name}-key`,
+            { algorithm: "ECDSA", ecdsaCurve: "P256" },
+            { parent: this },
+        );
         const request = new tls.CertRequest(
             `${name}-csr`,
-            { privateKeyPem: key.privateKeyPem, ipAddresses: [args.ip], subject: { commonName: args.ip } },
+            {
+                privateKeyPem: key.privateKeyPem,
+                ipAddresses: [args.ip],
+                subject: { commonName: args.ip },
+            },
             { parent: this },
         );
         const cert = new tls.LocallySignedCert(
@@ -56,13 +72,19 @@ export class RegistryCredentials extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        const password = new random.RandomPassword(
+            `${name}-password`,
+            { length: 32, special: false },
+            { parent: this },
+        );
 
         this.caCertPem = ca.certPem;
         this.certPem = cert.certPem;
         this.keyPem = pulumi.secret(key.privateKeyPem);
         this.password = pulumi.secret(password.result);
-        this.htpasswd = pulumi.secret(pulumi.interpolate`${REGISTRY_USER}:${password.bcryptHash}\n`);
+        this.htpasswd = pulumi.secret(
+            pulumi.interpolate`${REGISTRY_USER}:${password.bcryptHash}\n`,
+        );
 
         this.registerOutputs({ host: this.host, caCertPem: this.caCertPem });
     }

@@ -62,7 +62,14 @@ test("check logs in to the registry with the password on stdin, naming the regis
 });
 
 test("sync skips a pushed tag, else rsyncs the staging site inside docker-builder, host key checked", () => {
-    expect(sync({ builder: BUILDER, registryHost: REGISTRY, imageTag: "v2", stagingServerIp: "10.200.3.1" })).toBe(
+    expect(
+        sync({
+            builder: BUILDER,
+            registryHost: REGISTRY,
+            imageTag: "v2",
+            stagingServerIp: "10.200.3.1",
+        }),
+    ).toBe(
         lines(
             "set -eu",
             'docker() { sudo /usr/bin/docker "$@"; }',
@@ -79,14 +86,16 @@ test("sync skips a pushed tag, else rsyncs the staging site inside docker-builde
 });
 
 test("build skips a pushed tag, else builds from the synced site and the files carried in the text", () => {
-    expect(build({
+    expect(
+        build({
             builder: BUILDER,
             registryHost: REGISTRY,
             imageTag: "v2",
             baseImage: "nginx:1.27.3",
             dockerfile: "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n",
             nginxConf: "server { listen 80; }\n",
-        })).toBe(
+        }),
+    ).toBe(
         lines(
             "set -eu",
             'docker() { sudo /usr/bin/docker "$@"; }',
@@ -127,7 +136,12 @@ test("push skips a pushed tag, else pushes it", () => {
 });
 
 test("submit compares fleet's copy of the template with this one before submitting it", () => {
-    expect(submit({ controlNode: "prod-control1", unitText: "[Service]\nExecStart=/usr/bin/docker run \\\n  ${WEBSITE1_IMAGE}\n" })).toBe(
+    expect(
+        submit({
+            controlNode: "prod-control1",
+            unitText: "[Service]\nExecStart=/usr/bin/docker run \\\n  ${WEBSITE1_IMAGE}\n",
+        }),
+    ).toBe(
         lines(
             "set -eu",
             'fleetctl() { sudo timeout 120 /opt/bin/fleetctl "$@"; }',
@@ -162,7 +176,14 @@ test("submit compares fleet's copy of the template with this one before submitti
 });
 
 test("pull skips an image the worker has, else logs in (stdin), pulls and logs out", () => {
-    expect(pull({ worker: "prod-web1", registryHost: REGISTRY, registryUser: "release", imageTag: "v2" })).toBe(
+    expect(
+        pull({
+            worker: "prod-web1",
+            registryHost: REGISTRY,
+            registryUser: "release",
+            imageTag: "v2",
+        }),
+    ).toBe(
         lines(
             "set -eu",
             'docker() { sudo /usr/bin/docker "$@"; }',
@@ -207,7 +228,14 @@ test("drain skips a worker already on the tag, else records the image and drains
 });
 
 test("restart skips a worker that serves the tag, else stops and starts its instance through fleet", () => {
-    expect(restart({ controlNode: "prod-control1", worker: "prod-web1", workerIp: "10.220.2.1", imageTag: "v2" })).toBe(
+    expect(
+        restart({
+            controlNode: "prod-control1",
+            worker: "prod-web1",
+            workerIp: "10.220.2.1",
+            imageTag: "v2",
+        }),
+    ).toBe(
         lines(
             "set -eu",
             'fleetctl() { sudo timeout 120 /opt/bin/fleetctl "$@"; }',
@@ -278,7 +306,15 @@ test("destroy never fails and says what it could not do", () => {
 /** Every step with the values the program gives it, and this repo's files. */
 const everyStep: [string, string][] = [
     ["check", check({ builder: BUILDER, registryHost: REGISTRY, registryUser: "release" })],
-    ["sync", sync({ builder: BUILDER, registryHost: REGISTRY, imageTag: "v2", stagingServerIp: "10.200.3.1" })],
+    [
+        "sync",
+        sync({
+            builder: BUILDER,
+            registryHost: REGISTRY,
+            imageTag: "v2",
+            stagingServerIp: "10.200.3.1",
+        }),
+    ],
     [
         "build",
         build({
@@ -291,10 +327,29 @@ const everyStep: [string, string][] = [
         }),
     ],
     ["push", push({ builder: BUILDER, registryHost: REGISTRY, imageTag: "v2" })],
-    ["submit", submit({ controlNode: "prod-control1", unitText: readRepoFile("units/website1@.service") })],
-    ["pull", pull({ worker: "prod-web1", registryHost: REGISTRY, registryUser: "release", imageTag: "v2" })],
+    [
+        "submit",
+        submit({ controlNode: "prod-control1", unitText: readRepoFile("units/website1@.service") }),
+    ],
+    [
+        "pull",
+        pull({
+            worker: "prod-web1",
+            registryHost: REGISTRY,
+            registryUser: "release",
+            imageTag: "v2",
+        }),
+    ],
     ["drain", drain({ worker: "prod-web1", registryHost: REGISTRY, imageTag: "v2" })],
-    ["restart", restart({ controlNode: "prod-control1", worker: "prod-web1", workerIp: "10.220.2.1", imageTag: "v2" })],
+    [
+        "restart",
+        restart({
+            controlNode: "prod-control1",
+            worker: "prod-web1",
+            workerIp: "10.220.2.1",
+            imageTag: "v2",
+        }),
+    ],
     ["return", returnToPool({ worker: "prod-web1", imageTag: "v2", healthTimeoutSeconds: 300 })],
     ["destroy", destroy({ controlNode: "prod-control1", worker: "prod-web3" })],
 ];
@@ -304,14 +359,21 @@ test("every release step has a command builder", () => {
 });
 
 test.each(everyStep)("%s is shellcheck clean", (_, script) => {
-    const run = runTool("shellcheck", ["--shell", "sh", "--format", "gcc", "-"], { input: `#!/bin/sh\n${script}` });
+    const run = runTool("shellcheck", ["--shell", "sh", "--format", "gcc", "-"], {
+        input: `#!/bin/sh\n${script}`,
+    });
     expect(`${run.stdout}${run.stderr}`.trim()).toBe("");
 });
 
 test.each(everyStep)("%s holds no password, private key or unchecked host", (_, script) => {
-    expect(script).not.toMatch(/PRIVATE KEY|password[= ]|--password(?!-stdin)|docker login[^\n]*\s-p\s/i);
-    expect(script).not.toMatch(/StrictHostKeyChecking[= ]+no|UserKnownHostsFile=\/dev\/null|:latest\b/);
-    for (const login of script.match(/docker login[^\n]*/g) ?? []) expect(login).toContain("--password-stdin");
+    expect(script).not.toMatch(
+        /PRIVATE KEY|password[= ]|--password(?!-stdin)|docker login[^\n]*\s-p\s/i,
+    );
+    expect(script).not.toMatch(
+        /StrictHostKeyChecking[= ]+no|UserKnownHostsFile=\/dev\/null|:latest\b/,
+    );
+    for (const login of script.match(/docker login[^\n]*/g) ?? [])
+        expect(login).toContain("--password-stdin");
 });
 
 test.each(everyStep)("%s names its machine on every line it prints", (_, script) => {
@@ -321,22 +383,47 @@ test.each(everyStep)("%s names its machine on every line it prints", (_, script)
 });
 
 test("a value that would need quoting in sh is refused, naming the step and the key", () => {
-    expect(() => pull({ worker: "prod-web1", registryHost: REGISTRY, registryUser: "x; rm -rf /", imageTag: "v2" })).toThrow(
+    expect(() =>
+        pull({
+            worker: "prod-web1",
+            registryHost: REGISTRY,
+            registryUser: "x; rm -rf /",
+            imageTag: "v2",
+        }),
+    ).toThrow(
         'release step pull: registryUser "x; rm -rf /" is not a plain word; expected letters, digits and _ . : @ / -',
     );
-    expect(() => returnToPool({ worker: "prod-web1", imageTag: "v2", healthTimeoutSeconds: 0 })).toThrow(
+    expect(() =>
+        returnToPool({ worker: "prod-web1", imageTag: "v2", healthTimeoutSeconds: 0 }),
+    ).toThrow(
         "release step return: healthTimeoutSeconds 0 is not a whole number of seconds above 0",
     );
 });
 
 test("a file whose text holds the here-document's end marker is refused", () => {
-    expect(() => submit({ controlNode: "prod-control1", unitText: "[Unit]\nWEBSITE1_UNIT\n" })).toThrow(/holds a line WEBSITE1_UNIT/);
+    expect(() =>
+        submit({ controlNode: "prod-control1", unitText: "[Unit]\nWEBSITE1_UNIT\n" }),
+    ).toThrow(/holds a line WEBSITE1_UNIT/);
 });
 
 test("drain and return wait as long as the load balancer's check needs, plus a margin", () => {
     expect(drainWaitSeconds(HEALTH_CHECK)).toBe(2 * 5 + 3 + 5);
     expect(returnWaitSeconds(HEALTH_CHECK)).toBe(2 * 5 + 5);
-    const quick = { intervalSeconds: 1, timeoutSeconds: 1, healthyThreshold: 2, unhealthyThreshold: 3 };
-    expect(drain({ worker: "w1", registryHost: REGISTRY, imageTag: "v2", healthCheck: quick })).toContain("\nsleep 9\n");
-    expect(returnToPool({ worker: "w1", imageTag: "v2", healthTimeoutSeconds: 30, healthCheck: quick })).toMatch(/\nsleep 7\n$/);
+    const quick = {
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+    };
+    expect(
+        drain({ worker: "w1", registryHost: REGISTRY, imageTag: "v2", healthCheck: quick }),
+    ).toContain("\nsleep 9\n");
+    expect(
+        returnToPool({
+            worker: "w1",
+            imageTag: "v2",
+            healthTimeoutSeconds: 30,
+            healthCheck: quick,
+        }),
+    ).toMatch(/\nsleep 7\n$/);
 });

@@ -173,10 +173,10 @@ export function submit(args: SubmitArgs): string {
         FLEET,
         ...runOrFail(controlNode),
         "options() {",
-        "  awk 'sub(/\\\\$/, \"\") { held = held $0 \" \"; next }",
-        "    { $0 = held $0; held = \"\" }",
+        '  awk \'sub(/\\\\$/, "") { held = held $0 " "; next }',
+        '    { $0 = held $0; held = "" }',
         "    /^[[:space:]]*([#;]|$)/ { next }",
-        "    { $1 = $1; print }' \"$1\"",
+        '    { $1 = $1; print }\' "$1"',
         "}",
         "dir=$(mktemp -d)",
         `trap 'rm -rf "$dir"' EXIT`,
@@ -396,7 +396,12 @@ function runOrFail(machine: string): string[] {
  * an answer that the tag is missing lets the step go on; any other failure stops it, so a tag
  * is never built again over itself because the registry could not be asked.
  */
-function onBuilderUnlessPushed(builder: string, registryHost: string, imageTag: string, step: string): string[] {
+function onBuilderUnlessPushed(
+    builder: string,
+    registryHost: string,
+    imageTag: string,
+    step: string,
+): string[] {
     return [
         "set -eu",
         DOCKER,
@@ -405,7 +410,7 @@ function onBuilderUnlessPushed(builder: string, registryHost: string, imageTag: 
         `  echo "${builder}: ${imageTag} already in ${registryHost}; nothing to ${step}"`,
         "  exit 0",
         "fi",
-        'case $answer in',
+        "case $answer in",
         '  *"no such manifest"*) ;;',
         `  *) fail "could not ask ${registryHost} for ${imageTag}" "$answer" ;;`,
         "esac",
@@ -415,7 +420,8 @@ function onBuilderUnlessPushed(builder: string, registryHost: string, imageTag: 
 /** Writes a file of this repo through a quoted here-document, so nothing in it is expanded. */
 function hereFile(target: string, marker: string, text: string): string[] {
     const body = text.endsWith("\n") ? text.slice(0, -1) : text;
-    if (body.split("\n").includes(marker)) throw new Error(`the text written to ${target} holds a line ${marker}`);
+    if (body.split("\n").includes(marker))
+        throw new Error(`the text written to ${target} holds a line ${marker}`);
     return [`cat > ${target} <<'${marker}'`, body, marker];
 }
 
@@ -435,7 +441,9 @@ function plain<T extends object>(step: string, values: T): T {
     for (const [key, value] of Object.entries(values)) {
         if (typeof value === "string" && !/^[A-Za-z0-9_.:@/-]+$/.test(value)) {
             const form = "expected letters, digits and _ . : @ / -";
-            throw new Error(`release step ${step}: ${key} ${JSON.stringify(value)} is not a plain word; ${form}`);
+            throw new Error(
+                `release step ${step}: ${key} ${JSON.stringify(value)} is not a plain word; ${form}`,
+            );
         }
     }
     return values;
@@ -443,7 +451,9 @@ function plain<T extends object>(step: string, values: T): T {
 
 function wholeSeconds(step: string, key: string, value: number): number {
     if (!Number.isInteger(value) || value < 1) {
-        throw new Error(`release step ${step}: ${key} ${value} is not a whole number of seconds above 0`);
+        throw new Error(
+            `release step ${step}: ${key} ${value} is not a whole number of seconds above 0`,
+        );
     }
     return value;
 }

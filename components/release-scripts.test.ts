@@ -74,13 +74,19 @@ interface Run {
     scratch: string;
 }
 
-function run(script: string, env: Record<string, string> = {}, options: { stdin?: string; fleet?: Record<string, string> } = {}): Run {
+function run(
+    script: string,
+    env: Record<string, string> = {},
+    options: { stdin?: string; fleet?: Record<string, string> } = {},
+): Run {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "coreos-cluster-release-"));
     const bin = path.join(scratch, "bin");
     fs.mkdirSync(bin);
     fs.mkdirSync(path.join(scratch, "fleet"));
-    for (const [name, text] of Object.entries(DOUBLES)) fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
-    for (const [name, text] of Object.entries(options.fleet ?? {})) fs.writeFileSync(path.join(scratch, "fleet", name), text);
+    for (const [name, text] of Object.entries(DOUBLES))
+        fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
+    for (const [name, text] of Object.entries(options.fleet ?? {}))
+        fs.writeFileSync(path.join(scratch, "fleet", name), text);
 
     const result = spawnSync("sh", ["-c", script], {
         encoding: "utf8",
@@ -89,24 +95,43 @@ function run(script: string, env: Record<string, string> = {}, options: { stdin?
         env: { PATH: `${bin}:/usr/bin:/bin`, SCRATCH: scratch, ...env },
     });
     const callsFile = path.join(scratch, "calls");
-    const calls = fs.existsSync(callsFile) ? fs.readFileSync(callsFile, "utf8").trim().split("\n") : [];
+    const calls = fs.existsSync(callsFile)
+        ? fs.readFileSync(callsFile, "utf8").trim().split("\n")
+        : [];
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls, scratch };
 }
 
 afterAll(() => {
-    for (const dir of fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith("coreos-cluster-release-"))) {
+    for (const dir of fs
+        .readdirSync(os.tmpdir())
+        .filter((d) => d.startsWith("coreos-cluster-release-"))) {
         fs.rmSync(path.join(os.tmpdir(), dir), { recursive: true, force: true });
     }
 });
 
 describe("check and pull", () => {
-    const check = steps.check({ builder: "tsc-registry-cbuilder1", registryHost: REGISTRY, registryUser: "release" });
-    const pull = steps.pull({ worker: "prod-web1", registryHost: REGISTRY, registryUser: "release", imageTag: "v2" });
+    const check = steps.check({
+        builder: "tsc-registry-cbuilder1",
+        registryHost: REGISTRY,
+        registryUser: "release",
+    });
+    const pull = steps.pull({
+        worker: "prod-web1",
+        registryHost: REGISTRY,
+        registryUser: "release",
+        imageTag: "v2",
+    });
 
     test("the password reaches docker login on stdin, never as an argument", () => {
         const result = run(check, { FAKE_LOGIN: "ok" }, { stdin: "pa55word" });
-        expect([result.status, result.stdout]).toEqual([0, "tsc-registry-cbuilder1: logging in to registry 10.200.4.1:5000 as release\n"]);
-        expect(result.calls).toEqual([`docker login --username release --password-stdin ${REGISTRY}`, "stdin: pa55word"]);
+        expect([result.status, result.stdout]).toEqual([
+            0,
+            "tsc-registry-cbuilder1: logging in to registry 10.200.4.1:5000 as release\n",
+        ]);
+        expect(result.calls).toEqual([
+            `docker login --username release --password-stdin ${REGISTRY}`,
+            "stdin: pa55word",
+        ]);
     });
 
     test("an unreachable registry fails, naming it, with docker's last lines", () => {
@@ -132,13 +157,23 @@ describe("check and pull", () => {
 
     test("a worker that has the image already does not log in or pull", () => {
         const result = run(pull, { FAKE_PULLED: "yes" }, { stdin: "pa55word" });
-        expect([result.status, result.stdout, result.calls]).toEqual([0, `prod-web1: already has ${IMAGE}\n`, [`docker image inspect ${IMAGE}`]]);
+        expect([result.status, result.stdout, result.calls]).toEqual([
+            0,
+            `prod-web1: already has ${IMAGE}\n`,
+            [`docker image inspect ${IMAGE}`],
+        ]);
     });
 
     test("a refused login on a worker fails naming the worker and the registry, and still logs out", () => {
-        const result = run(pull, { FAKE_LOGIN: "refuse", FAKE_PULLED: "no" }, { stdin: "pa55word" });
+        const result = run(
+            pull,
+            { FAKE_LOGIN: "refuse", FAKE_PULLED: "no" },
+            { stdin: "pa55word" },
+        );
         expect(result.status).toBe(1);
-        expect(result.stderr).toMatch(/^prod-web1: registry 10\.200\.4\.1:5000 unreachable or refused the login; its last lines:\n/);
+        expect(result.stderr).toMatch(
+            /^prod-web1: registry 10\.200\.4\.1:5000 unreachable or refused the login; its last lines:\n/,
+        );
         expect(result.calls.at(-1)).toBe(`docker logout ${REGISTRY}`);
     });
 });
@@ -159,25 +194,37 @@ describe("sync, build and push", () => {
         ["push", steps.push(builder)],
     ];
 
-    test.each(scripts)("%s does nothing when the registry has the tag (tags are immutable)", (step, script) => {
-        const result = run(script, { FAKE_PUSHED: "yes" });
-        expect([result.status, result.stdout]).toEqual([0, `tsc-registry-cbuilder1: v2 already in ${REGISTRY}; nothing to ${step}\n`]);
-        expect(result.calls).toEqual([`docker manifest inspect ${IMAGE}`]);
-    });
+    test.each(scripts)(
+        "%s does nothing when the registry has the tag (tags are immutable)",
+        (step, script) => {
+            const result = run(script, { FAKE_PUSHED: "yes" });
+            expect([result.status, result.stdout]).toEqual([
+                0,
+                `tsc-registry-cbuilder1: v2 already in ${REGISTRY}; nothing to ${step}\n`,
+            ]);
+            expect(result.calls).toEqual([`docker manifest inspect ${IMAGE}`]);
+        },
+    );
 
-    test.each(scripts)("%s stops when it cannot ask the registry, rather than build a tag again", (_, script) => {
-        const result = run(script, { FAKE_PUSHED: "unknown" });
-        expect(result.status).toBe(1);
-        expect(result.stderr).toBe(
-            "tsc-registry-cbuilder1: could not ask 10.200.4.1:5000 for v2; its last lines:\n" +
-                `Get https://${IMAGE}: x509: certificate signed by unknown authority\n`,
-        );
-        expect(result.calls).toEqual([`docker manifest inspect ${IMAGE}`]);
-    });
+    test.each(scripts)(
+        "%s stops when it cannot ask the registry, rather than build a tag again",
+        (_, script) => {
+            const result = run(script, { FAKE_PUSHED: "unknown" });
+            expect(result.status).toBe(1);
+            expect(result.stderr).toBe(
+                "tsc-registry-cbuilder1: could not ask 10.200.4.1:5000 for v2; its last lines:\n" +
+                    `Get https://${IMAGE}: x509: certificate signed by unknown authority\n`,
+            );
+            expect(result.calls).toEqual([`docker manifest inspect ${IMAGE}`]);
+        },
+    );
 
     test("push pushes a tag the registry lacks", () => {
         const result = run(steps.push(builder), { FAKE_PUSHED: "no" });
-        expect([result.status, result.calls]).toEqual([0, [`docker manifest inspect ${IMAGE}`, `docker push ${IMAGE}`]]);
+        expect([result.status, result.calls]).toEqual([
+            0,
+            [`docker manifest inspect ${IMAGE}`, `docker push ${IMAGE}`],
+        ]);
     });
 });
 
@@ -207,15 +254,25 @@ describe("submit", () => {
 
     test("submits the template when fleet lacks it", () => {
         const result = run(submit);
-        expect([result.status, result.stdout]).toEqual([0, "prod-control1: submitting website1@.service to fleet\n"]);
-        expect(result.calls).toEqual(["fleetctl cat website1@.service", expect.stringMatching(/^fleetctl submit \/.*\/website1@\.service$/)]);
-        expect(fs.readFileSync(path.join(result.scratch, "fleet", "website1@.service"), "utf8")).toBe(unitText);
+        expect([result.status, result.stdout]).toEqual([
+            0,
+            "prod-control1: submitting website1@.service to fleet\n",
+        ]);
+        expect(result.calls).toEqual([
+            "fleetctl cat website1@.service",
+            expect.stringMatching(/^fleetctl submit \/.*\/website1@\.service$/),
+        ]);
+        expect(
+            fs.readFileSync(path.join(result.scratch, "fleet", "website1@.service"), "utf8"),
+        ).toBe(unitText);
     });
 
     test("accepts fleet's copy of the same unit, though fleet dropped its comments and joined its lines", () => {
         const kept = asFleetKeepsIt(unitText);
         expect(kept).not.toContain("#");
-        expect(kept).toContain("-p 80:80    -v /var/lib/website1:/srv/website/state:ro    ${WEBSITE1_IMAGE}\n");
+        expect(kept).toContain(
+            "-p 80:80    -v /var/lib/website1:/srv/website/state:ro    ${WEBSITE1_IMAGE}\n",
+        );
         const result = run(submit, {}, { fleet: { "website1@.service": kept } });
         expect([result.status, result.stdout, result.calls]).toEqual([
             0,
@@ -225,7 +282,9 @@ describe("submit", () => {
     });
 
     test("fails, saying how to replace it, when fleet holds another text under the name", () => {
-        const other = asFleetKeepsIt(unitText.replace("TimeoutStartSec=10min", "TimeoutStartSec=1min"));
+        const other = asFleetKeepsIt(
+            unitText.replace("TimeoutStartSec=10min", "TimeoutStartSec=1min"),
+        );
         const result = run(submit, {}, { fleet: { "website1@.service": other } });
         expect(result.status).toBe(1);
         expect(result.stderr).toBe(
@@ -238,7 +297,12 @@ describe("submit", () => {
 
 describe("drain, restart, return and destroy", () => {
     const drain = steps.drain({ worker: "prod-web1", registryHost: REGISTRY, imageTag: "v2" });
-    const restart = steps.restart({ controlNode: "prod-control1", worker: "prod-web1", workerIp: "10.220.2.1", imageTag: "v2" });
+    const restart = steps.restart({
+        controlNode: "prod-control1",
+        worker: "prod-web1",
+        workerIp: "10.220.2.1",
+        imageTag: "v2",
+    });
     const unit = "website1@prod-web1.service";
 
     test("drain leaves a worker alone that already serves the image", () => {
@@ -249,21 +313,40 @@ describe("drain, restart, return and destroy", () => {
 
     test("drain records the image the unit runs next and marks the worker draining", () => {
         const result = run(drain, { FAKE_RUNNING: "" });
-        expect([result.status, result.stdout]).toEqual([0, "prod-web1: website1 not running; v2 recorded, nothing to drain\n"]);
-        expect(fs.readFileSync(path.join(result.scratch, "etc/website1/image.env"), "utf8")).toBe(`WEBSITE1_IMAGE=${IMAGE}\n`);
+        expect([result.status, result.stdout]).toEqual([
+            0,
+            "prod-web1: website1 not running; v2 recorded, nothing to drain\n",
+        ]);
+        expect(fs.readFileSync(path.join(result.scratch, "etc/website1/image.env"), "utf8")).toBe(
+            `WEBSITE1_IMAGE=${IMAGE}\n`,
+        );
         expect(fs.existsSync(path.join(result.scratch, "var/lib/website1/draining"))).toBe(true);
     });
 
     test("restart does nothing to a worker that serves the tag and is healthy", () => {
         const result = run(restart, { FAKE_VERSION: "v2", FAKE_HEALTH: "200" });
-        expect([result.status, result.stdout, result.calls]).toEqual([0, "prod-control1: prod-web1 already serves v2; nothing to restart\n", []]);
+        expect([result.status, result.stdout, result.calls]).toEqual([
+            0,
+            "prod-control1: prod-web1 already serves v2; nothing to restart\n",
+            [],
+        ]);
     });
 
     test("restart stops and starts a unit fleet has, and only starts one it lacks", () => {
-        const known = run(restart, { FAKE_VERSION: "v1", FAKE_HEALTH: "503" }, { fleet: { [unit]: "[Service]\n" } });
-        expect([known.status, known.calls]).toEqual([0, [`fleetctl cat ${unit}`, `fleetctl stop ${unit}`, `fleetctl start ${unit}`]]);
+        const known = run(
+            restart,
+            { FAKE_VERSION: "v1", FAKE_HEALTH: "503" },
+            { fleet: { [unit]: "[Service]\n" } },
+        );
+        expect([known.status, known.calls]).toEqual([
+            0,
+            [`fleetctl cat ${unit}`, `fleetctl stop ${unit}`, `fleetctl start ${unit}`],
+        ]);
         const fresh = run(restart, { FAKE_VERSION: "" });
-        expect([fresh.status, fresh.calls]).toEqual([0, [`fleetctl cat ${unit}`, `fleetctl start ${unit}`]]);
+        expect([fresh.status, fresh.calls]).toEqual([
+            0,
+            [`fleetctl cat ${unit}`, `fleetctl start ${unit}`],
+        ]);
     });
 
     test("restart fails naming the control node, the unit and fleet's last lines", () => {
@@ -275,7 +358,11 @@ describe("drain, restart, return and destroy", () => {
     });
 
     test("return fails after the health timeout, naming the worker, with its unit's log", () => {
-        const script = steps.returnToPool({ worker: "prod-web1", imageTag: "v2", healthTimeoutSeconds: 1 });
+        const script = steps.returnToPool({
+            worker: "prod-web1",
+            imageTag: "v2",
+            healthTimeoutSeconds: 1,
+        });
         const result = run(script, { FAKE_VERSION: "v1", FAKE_HEALTH: "200" });
         expect(result.status).toBe(1);
         expect(result.stderr).toBe(

@@ -78,14 +78,25 @@ export class Release extends pulumi.ComponentResource {
                 );
         // Each of the builder's steps waits for the one before.
         let previous: pulumi.Resource[] = [];
-        const builderStep = (id: string, create: pulumi.Input<string>, stdin?: pulumi.Input<string>) => {
+        const builderStep = (
+            id: string,
+            create: pulumi.Input<string>,
+            stdin?: pulumi.Input<string>,
+        ) => {
             const triggers = [builder.instanceId];
             const resource = step(id, { on: onBuilder, create, stdin, triggers, after: previous });
             previous = [resource];
             return resource;
         };
-        builderStep("check", withBuilder((v) => steps.check(v)), password);
-        builderStep("sync", withBuilder((v) => steps.sync({ ...v, imageTag })));
+        builderStep(
+            "check",
+            withBuilder((v) => steps.check(v)),
+            password,
+        );
+        builderStep(
+            "sync",
+            withBuilder((v) => steps.sync({ ...v, imageTag })),
+        );
         builderStep(
             "build",
             withBuilder((v) =>
@@ -98,7 +109,10 @@ export class Release extends pulumi.ComponentResource {
                 }),
             ),
         );
-        const push = builderStep("push", withBuilder((v) => steps.push({ ...v, imageTag })));
+        const push = builderStep(
+            "push",
+            withBuilder((v) => steps.push({ ...v, imageTag })),
+        );
 
         const unitText = readRepoFile(`units/${steps.WEBSITE1_TEMPLATE}`);
         const submit = step("submit", {
@@ -131,20 +145,32 @@ export class Release extends pulumi.ComponentResource {
                     on: onWorker,
                     create: pulumi
                         .output(registry.host)
-                        .apply((registryHost) => steps.drain({ worker: worker.name, registryHost, imageTag })),
+                        .apply((registryHost) =>
+                            steps.drain({ worker: worker.name, registryHost, imageTag }),
+                        ),
                     triggers: [worker.instance.instanceId],
                     // No worker drains before every pull has succeeded: a pull that fails must
                     // leave every worker serving.
-                    after: [...(first === 0 ? pulls : [pulls[first + i]]), submit, ...previousBatch],
+                    after: [
+                        ...(first === 0 ? pulls : [pulls[first + i]]),
+                        submit,
+                        ...previousBatch,
+                    ],
                 });
 
                 const workerIp = worker.plan.internalIp;
-                if (!workerIp) throw new Error(`worker ${worker.name} has no reserved internal address`);
+                if (!workerIp)
+                    throw new Error(`worker ${worker.name} has no reserved internal address`);
                 // A removed worker's unit is destroyed from the control node, never on the worker
                 // (it may be gone); delete-first, so an old destroy never follows a new start.
                 const restart = step(`restart-${worker.name}`, {
                     on: connectionTo(controlNode, DIAL_REACHED),
-                    create: steps.restart({ controlNode: controlNode.name, worker: worker.name, workerIp, imageTag }),
+                    create: steps.restart({
+                        controlNode: controlNode.name,
+                        worker: worker.name,
+                        workerIp,
+                        imageTag,
+                    }),
                     delete: steps.destroy({ controlNode: controlNode.name, worker: worker.name }),
                     triggers: [controlNode.instance.instanceId, worker.instance.instanceId],
                     after: [drain],
@@ -154,7 +180,11 @@ export class Release extends pulumi.ComponentResource {
                 const healthTimeoutSeconds = args.healthTimeoutSeconds;
                 return step(`return-${worker.name}`, {
                     on: onWorker,
-                    create: steps.returnToPool({ worker: worker.name, imageTag, healthTimeoutSeconds }),
+                    create: steps.returnToPool({
+                        worker: worker.name,
+                        imageTag,
+                        healthTimeoutSeconds,
+                    }),
                     triggers: [worker.instance.instanceId],
                     after: [restart],
                 });

@@ -35,12 +35,22 @@ export interface Dial {
 
 /** A connection as core, checking the pinned host key. */
 export function sshConnection(endpoint: SshEndpoint, dial: Dial = DIAL) {
-    return { host: endpoint.host, user: "core", privateKey: endpoint.privateKey, hostKey: endpoint.hostKey, ...dial };
+    return {
+        host: endpoint.host,
+        user: "core",
+        privateKey: endpoint.privateKey,
+        hostKey: endpoint.hostKey,
+        ...dial,
+    };
 }
 
 export function connectionTo(target: SshTarget, dial: Dial = DIAL) {
     return sshConnection(
-        { host: target.externalIp, privateKey: target.operatorKey.privateKeyOpenssh, hostKey: publicKeyLine(target.hostKey) },
+        {
+            host: target.externalIp,
+            privateKey: target.operatorKey.privateKeyOpenssh,
+            hostKey: publicKeyLine(target.hostKey),
+        },
         dial,
     );
 }

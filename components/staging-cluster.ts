@@ -35,12 +35,29 @@ export class StagingCluster extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const keys = new ClusterKeys(name, { machines: config.machines.map((m) => m.name) }, { parent: this });
-        const builderKey = new tls.PrivateKey(`${builder.name}-rsync-key`, { algorithm: "ED25519" }, { parent: this });
-        const registry = new RegistryCredentials(`${name}-registry`, { ip: builder.internalIp! }, { parent: this });
+        const keys = new ClusterKeys(
+            name,
+            { machines: config.machines.map((m) => m.name) },
+            { parent: this },
+        );
+        const builderKey = new tls.PrivateKey(
+            `${builder.name}-rsync-key`,
+            { algorithm: "ED25519" },
+            { parent: this },
+        );
+        const registry = new RegistryCredentials(
+            `${name}-registry`,
+            { ip: builder.internalIp! },
+            { parent: this },
+        );
         const registryDisk = new gcp.compute.Disk(
             `${name}-registry-data`,
-            { name: `${name}-registry-data`, zone: builder.zone, size: config.registryDiskSizeGb, type: "pd-balanced" },
+            {
+                name: `${name}-registry-data`,
+                zone: builder.zone,
+                size: config.registryDiskSizeGb,
+                type: "pd-balanced",
+            },
             // Rollback serves old images from this disk.
             { parent: this, protect: true },
         );
@@ -53,22 +70,40 @@ export class StagingCluster extends pulumi.ComponentResource {
                 extraAuthorizedKeys: new Map([[stagingServer.name, publicKeyLine(builderKey)]]),
                 registryHost: registry.host,
                 registryCaCert: registry.caCertPem,
-                builderMaterial: pulumi.all([registry.certPem, registry.keyPem, registry.htpasswd, builderKey.privateKeyOpenssh, publicKeyLine(keys.hostKey(stagingServer.name))]).apply(
-                    ([registryCert, registryKey, registryHtpasswd, privateKey, stagingHostKey]) => ({
-                        registryCert,
-                        registryKey,
-                        registryHtpasswd,
-                        privateKey,
-                        knownHosts: `${stagingServer.internalIp} ${stagingHostKey}\n`,
-                    }),
-                ),
+                builderMaterial: pulumi
+                    .all([
+                        registry.certPem,
+                        registry.keyPem,
+                        registry.htpasswd,
+                        builderKey.privateKeyOpenssh,
+                        publicKeyLine(keys.hostKey(stagingServer.name)),
+                    ])
+                    .apply(
+                        ([
+                            registryCert,
+                            registryKey,
+                            registryHtpasswd,
+                            privateKey,
+                            stagingHostKey,
+                        ]) => ({
+                            registryCert,
+                            registryKey,
+                            registryHtpasswd,
+                            privateKey,
+                            knownHosts: `${stagingServer.internalIp} ${stagingHostKey}\n`,
+                        }),
+                    ),
                 dataDisk: { disk: registryDisk, deviceName: "registry-data" },
             },
             this,
         );
         const byName = (machineName: string) => machines.find((m) => m.name === machineName)!;
 
-        new StagingSite(`${name}-site`, { siteDir: path.join(REPO_ROOT, "website"), server: byName(stagingServer.name) }, { parent: this, dependsOn: [byName(stagingServer.name).ready] });
+        new StagingSite(
+            `${name}-site`,
+            { siteDir: path.join(REPO_ROOT, "website"), server: byName(stagingServer.name) },
+            { parent: this, dependsOn: [byName(stagingServer.name).ready] },
+        );
 
         const access = accessOutputs(pulumi.getStack(), keys.operatorKey, machines);
         this.outputs = {

@@ -51,7 +51,11 @@ export class StagingSite extends pulumi.ComponentResource {
 
         const ready = new command.remote.Command(
             `${name}-ready`,
-            { connection, create: waitUntilReady(server.name, ["website.service"]), triggers: [server.instance.instanceId] },
+            {
+                connection,
+                create: waitUntilReady(server.name, ["website.service"]),
+                triggers: [server.instance.instanceId],
+            },
             { parent: this },
         );
         const copy = new command.remote.CopyToRemote(

@@ -14,7 +14,10 @@ export type TemplateValues = Readonly<Record<string, string | readonly string[]>
 export const REPO_ROOT = findRepoRoot(__dirname);
 
 const schema = yaml.DEFAULT_SCHEMA.extend([
-    new yaml.Type("!unit", { kind: "scalar", construct: (name: string) => readRepoFile(path.join("units", name)) }),
+    new yaml.Type("!unit", {
+        kind: "scalar",
+        construct: (name: string) => readRepoFile(path.join("units", name)),
+    }),
     new yaml.Type("!file", { kind: "scalar", construct: (file: string) => readRepoFile(file) }),
 ]);
 
@@ -72,7 +75,9 @@ function mergeTemplates(common: CloudConfig, role: CloudConfig): CloudConfig {
 function fill(tree: Tree, values: TemplateValues, where: string): Tree {
     if (Array.isArray(tree)) return tree.map((item) => fill(item, values, where));
     if (tree !== null && typeof tree === "object") {
-        return Object.fromEntries(Object.entries(tree).map(([key, item]) => [key, fill(item, values, where)]));
+        return Object.fromEntries(
+            Object.entries(tree).map(([key, item]) => [key, fill(item, values, where)]),
+        );
     }
     if (typeof tree !== "string") return tree;
 
@@ -80,7 +85,8 @@ function fill(tree: Tree, values: TemplateValues, where: string): Tree {
     if (whole) return valueOf(whole[1], values, where) as Tree;
     return tree.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
         const value = valueOf(key, values, where);
-        if (typeof value !== "string") throw new Error(`${where}: {{${key}}} is a list and must stand alone`);
+        if (typeof value !== "string")
+            throw new Error(`${where}: {{${key}}} is a list and must stand alone`);
         return value;
     });
 }
@@ -93,7 +99,12 @@ function valueOf(key: string, values: TemplateValues, where: string): string | r
 
 function findRepoRoot(start: string): string {
     for (let dir = start; ; dir = path.dirname(dir)) {
-        if (fs.existsSync(path.join(dir, "Pulumi.yaml")) && fs.existsSync(path.join(dir, "cloud-config"))) return dir;
-        if (path.dirname(dir) === dir) throw new Error(`cannot find the repository root above ${start}`);
+        if (
+            fs.existsSync(path.join(dir, "Pulumi.yaml")) &&
+            fs.existsSync(path.join(dir, "cloud-config"))
+        )
+            return dir;
+        if (path.dirname(dir) === dir)
+            throw new Error(`cannot find the repository root above ${start}`);
     }
 }

@@ -43,14 +43,24 @@ async function waitServing(workers: readonly Machine[], tag: string): Promise<vo
     throw new Error(`not every worker serves ${tag} a minute after the release`);
 }
 
-async function measure(cluster: Cluster, workers: readonly Machine[], procedure: Procedure, tag: string): Promise<Figure> {
+async function measure(
+    cluster: Cluster,
+    workers: readonly Machine[],
+    procedure: Procedure,
+    tag: string,
+): Promise<Figure> {
     await cluster.publishStagingSite({ "release-note.txt": `${tag}\n` });
     const targets: Record<string, string> = { lb: `http://${cluster.lb.ip}/` };
     for (const worker of workers) targets[worker.name] = `http://${worker.ip}/`;
     const load = startLoad(targets);
     const started = Date.now();
     if (procedure === "book") await runBookRelease(cluster, tag, workers);
-    else await runRelease(cluster, { imageTag: tag, workers, batchSize: batchSize(procedure, workers.length) });
+    else
+        await runRelease(cluster, {
+            imageTag: tag,
+            workers,
+            batchSize: batchSize(procedure, workers.length),
+        });
     const releaseSeconds = (Date.now() - started) / 1000;
     await waitServing(workers, tag);
     const servingSeconds = (Date.now() - started) / 1000;
@@ -59,7 +69,15 @@ async function measure(cluster: Cluster, workers: readonly Machine[], procedure:
     const counts = await load.stop();
     const { lb, ...direct } = counts;
     const batch = procedure === "book" ? workers.length : batchSize(procedure, workers.length);
-    return { workers: workers.length, procedure, batchSize: batch, releaseSeconds, servingSeconds, lb, direct };
+    return {
+        workers: workers.length,
+        procedure,
+        batchSize: batch,
+        releaseSeconds,
+        servingSeconds,
+        lb,
+        direct,
+    };
 }
 
 function table(figures: readonly Figure[]): string {
@@ -76,9 +94,19 @@ function table(figures: readonly Figure[]): string {
             `${directFailed}/${directRequests}`,
         ];
     });
-    const head = ["workers", "procedure", "batch", "release s", "all serving s", "LB failed/sent", "direct failed/sent"];
+    const head = [
+        "workers",
+        "procedure",
+        "batch",
+        "release s",
+        "all serving s",
+        "LB failed/sent",
+        "direct failed/sent",
+    ];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    return [head, ...rows].map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ")).join("\n");
+    return [head, ...rows]
+        .map((r) => r.map((cell, i) => cell.padEnd(widths[i])).join("  "))
+        .join("\n");
 }
 
 async function main(): Promise<void> {
@@ -92,8 +120,16 @@ async function main(): Promise<void> {
             await cluster.setLoadBalancer(workers);
             // Half of 2 workers is the default batch of 1: measured once.
             for (const procedure of PROCEDURES.filter((p) => p !== "ours-half" || size > 2)) {
-                const figure = await measure(cluster, workers, procedure, `bench-${size}-${procedure}`);
-                log("bench", `${size} workers, ${procedure}: ${figure.releaseSeconds.toFixed(1)} s, LB ${figure.lb.failed} failed`);
+                const figure = await measure(
+                    cluster,
+                    workers,
+                    procedure,
+                    `bench-${size}-${procedure}`,
+                );
+                log(
+                    "bench",
+                    `${size} workers, ${procedure}: ${figure.releaseSeconds.toFixed(1)} s, LB ${figure.lb.failed} failed`,
+                );
                 figures.push(figure);
             }
         }
@@ -107,6 +143,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-    process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(
+        `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
 });

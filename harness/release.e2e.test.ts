@@ -2,9 +2,21 @@
 // with their own docker, a TLS registry with htpasswd, nginx workers behind haproxy, and the
 // fleetctl double on the control node. Needs root and a Docker engine (harness/run.sh).
 import { Cluster, sweep } from "./lib/cluster";
-import { pushUnhealthyImage, disconnect, reconnect, startRegistry, stopRegistry } from "./lib/faults";
+import {
+    pushUnhealthyImage,
+    disconnect,
+    reconnect,
+    startRegistry,
+    stopRegistry,
+} from "./lib/faults";
 import { get, startLoad } from "./lib/http";
-import { builderImageIds, recordedImage, versionAt, versionsThroughLb, website1Containers } from "./lib/observe";
+import {
+    builderImageIds,
+    recordedImage,
+    versionAt,
+    versionsThroughLb,
+    website1Containers,
+} from "./lib/observe";
 import { ReleaseStepError, runRelease, StepRun } from "./lib/release";
 
 const WORKERS = 2;
@@ -22,7 +34,8 @@ afterAll(async () => {
     else await sweep(RUN_ID);
 });
 
-const release = (imageTag: string) => runRelease(cluster, { imageTag, healthTimeoutSeconds: HEALTH_TIMEOUT_SECONDS });
+const release = (imageTag: string) =>
+    runRelease(cluster, { imageTag, healthTimeoutSeconds: HEALTH_TIMEOUT_SECONDS });
 
 /** The release's failure, which the test expects. */
 async function failedRelease(imageTag: string): Promise<ReleaseStepError> {
@@ -30,13 +43,17 @@ async function failedRelease(imageTag: string): Promise<ReleaseStepError> {
         () => undefined,
         (err: unknown) => err,
     );
-    if (!(error instanceof ReleaseStepError)) throw new Error(`the release of ${imageTag} should have failed in a step; got ${String(error)}`);
+    if (!(error instanceof ReleaseStepError))
+        throw new Error(
+            `the release of ${imageTag} should have failed in a step; got ${String(error)}`,
+        );
     process.stdout.write(`[harness] release: ${imageTag} failed as expected: ${error.message}\n`);
     return error;
 }
 
 async function expectServing(tag: string): Promise<void> {
-    for (const worker of cluster.workers) expect([worker.name, await versionAt(worker.ip)]).toEqual([worker.name, tag]);
+    for (const worker of cluster.workers)
+        expect([worker.name, await versionAt(worker.ip)]).toEqual([worker.name, tag]);
     expect(await versionsThroughLb(cluster)).toEqual([tag]);
 }
 
@@ -51,7 +68,9 @@ test("a first release starts website1 on every worker from the program's unit", 
     expect(page.status).toBe(200);
     expect(page.body).toContain("Hello from website1");
     for (const worker of cluster.workers) {
-        expect(await recordedImage(worker)).toBe(`WEBSITE1_IMAGE=${cluster.registryHost}/website1:v1`);
+        expect(await recordedImage(worker)).toBe(
+            `WEBSITE1_IMAGE=${cluster.registryHost}/website1:v1`,
+        );
     }
 });
 
@@ -63,7 +82,9 @@ test("a new tag rolls every worker to it with no failed request through the load
     await release("v2");
 
     const counts = await load.stop();
-    process.stdout.write(`[harness] lb: ${counts.lb.requests} requests during the release, ${counts.lb.failed} failed\n`);
+    process.stdout.write(
+        `[harness] lb: ${counts.lb.requests} requests during the release, ${counts.lb.failed} failed\n`,
+    );
     expect(counts.lb.requests).toBeGreaterThan(100);
     expect(counts.lb).toMatchObject({ failed: 0 });
     await expectServing("v2");
@@ -78,7 +99,9 @@ test("running the chain again with the same tag restarts no container", async ()
     const runs = await release("v2");
 
     expect(await website1Containers(cluster.workers)).toEqual(before);
-    expect(said(runs, "build")).toEqual([`builder: v2 already in ${cluster.registryHost}; nothing to build`]);
+    expect(said(runs, "build")).toEqual([
+        `builder: v2 already in ${cluster.registryHost}; nothing to build`,
+    ]);
     expect(said(runs, "drain")).toEqual(cluster.workers.map((w) => `${w.name}: already on v2`));
     await expectServing("v2");
 });
@@ -88,7 +111,9 @@ test("a rollback to the previous tag serves it again without a build", async () 
 
     const runs = await release("v1");
 
-    expect(said(runs, "build")).toEqual([`builder: v1 already in ${cluster.registryHost}; nothing to build`]);
+    expect(said(runs, "build")).toEqual([
+        `builder: v1 already in ${cluster.registryHost}; nothing to build`,
+    ]);
     expect(await builderImageIds(cluster)).toEqual(images);
     await expectServing("v1");
     expect((await get(`http://${cluster.lb.ip}/release-note.txt`)).status).toBe(404);
@@ -102,7 +127,9 @@ test("fault: an image whose /healthz fails stops the release at the first worker
     const error = await failedRelease("v2-unhealthy");
 
     expect(error.run).toMatchObject({ step: "return", machine: first.name });
-    expect(error.message).toContain(`${first.name}: website1@${first.name}.service did not answer 200 on /healthz`);
+    expect(error.message).toContain(
+        `${first.name}: website1@${first.name}.service did not answer 200 on /healthz`,
+    );
     expect(error.message).toMatch(/its last log lines:\n(.*\n)*.*GET \/healthz HTTP\/1\.1" 500/);
     expect(await website1Containers(others)).toEqual(before);
     for (const worker of others) expect(await versionAt(worker.ip)).toBe("v1");
@@ -121,7 +148,9 @@ test("fault: with the registry stopped the release fails before any worker is to
     const error = await failedRelease("v4");
 
     expect(error.run).toMatchObject({ step: "check", machine: "builder" });
-    expect(error.message).toContain(`builder: registry ${cluster.registryHost} unreachable or refused the login`);
+    expect(error.message).toContain(
+        `builder: registry ${cluster.registryHost} unreachable or refused the login`,
+    );
     expect(await website1Containers(cluster.workers)).toEqual(containers);
     expect(await Promise.all(cluster.workers.map(recordedImage))).toEqual(recorded);
     await expectServing("v3");

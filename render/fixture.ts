@@ -26,17 +26,27 @@ export interface RenderedStack {
 }
 
 /** Runs the render; the result says how it ended. */
-export function tryRender(args: string[] = []): { out: string; status: number | null; stdout: string; stderr: string } {
+export function tryRender(args: string[] = []): {
+    out: string;
+    status: number | null;
+    stdout: string;
+    stderr: string;
+} {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), "coreos-cluster-test-"));
-    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, "build/js/render/render.js"), "--out", out, ...args], {
-        encoding: "utf8",
-    });
+    const run = spawnSync(
+        process.execPath,
+        [path.join(REPO_ROOT, "build/js/render/render.js"), "--out", out, ...args],
+        {
+            encoding: "utf8",
+        },
+    );
     return { out, status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
 export function render(args: string[] = []): { out: string; stdout: string } {
     const run = tryRender(args);
-    if (run.status !== 0) throw new Error(`render failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
+    if (run.status !== 0)
+        throw new Error(`render failed (${run.status}):\n${run.stdout}\n${run.stderr}`);
     return run;
 }
 
@@ -44,25 +54,41 @@ export function readStack(out: string, stack: string, stdout = ""): RenderedStac
     const dir = path.join(out, stack);
     const machinesDir = path.join(dir, "machines");
     const userData = Object.fromEntries(
-        fs.readdirSync(machinesDir).map((file) => [file.replace(/\.yaml$/, ""), fs.readFileSync(path.join(machinesDir, file), "utf8")]),
+        fs
+            .readdirSync(machinesDir)
+            .map((file) => [
+                file.replace(/\.yaml$/, ""),
+                fs.readFileSync(path.join(machinesDir, file), "utf8"),
+            ]),
     );
     return {
         dir,
         plan: JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8")),
         userData,
-        cloudConfig: Object.fromEntries(Object.entries(userData).map(([m, text]) => [m, yaml.load(text)])),
+        cloudConfig: Object.fromEntries(
+            Object.entries(userData).map(([m, text]) => [m, yaml.load(text)]),
+        ),
         stdout,
     };
 }
 
 /** Renders both stacks once per test file. */
-export function renderBoth(args: string[] = []): { staging: RenderedStack; prod: RenderedStack; out: string } {
+export function renderBoth(args: string[] = []): {
+    staging: RenderedStack;
+    prod: RenderedStack;
+    out: string;
+} {
     const { out, stdout } = render(args);
-    return { staging: readStack(out, "staging", stdout), prod: readStack(out, "prod", stdout), out };
+    return {
+        staging: readStack(out, "staging", stdout),
+        prod: readStack(out, "prod", stdout),
+        out,
+    };
 }
 
 export function listFiles(dir: string): string[] {
-    return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    return fs
+        .readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((entry) => entry.isFile())
         .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
         .sort();

@@ -26,17 +26,27 @@ function computed(type: string, name: string, inputs: State, stackOutputs: State
         case "tls:index/certRequest:CertRequest":
             return { certRequestPem: `${placeholder("certificate request", name)}\n` };
         case "random:index/randomPassword:RandomPassword":
-            return { result: placeholder("password", name), bcryptHash: placeholder("bcrypt hash", name) };
+            return {
+                result: placeholder("password", name),
+                bcryptHash: placeholder("bcrypt hash", name),
+            };
         case "gcp:compute/instance:Instance": {
             const nics = (inputs.networkInterfaces as State[]).map((nic) => ({
                 ...nic,
                 networkIp: nic.networkIp ?? placeholder("internal IP", name),
                 accessConfigs: [{ natIp: placeholder("external IP", name) }],
             }));
-            return { networkInterfaces: nics, instanceId: placeholder("instance id", name), selfLink: selfLink("instances", name) };
+            return {
+                networkInterfaces: nics,
+                instanceId: placeholder("instance id", name),
+                selfLink: selfLink("instances", name),
+            };
         }
         case "gcp:compute/address:Address":
-            return { address: inputs.address ?? placeholder("external IP", name), selfLink: selfLink("addresses", name) };
+            return {
+                address: inputs.address ?? placeholder("external IP", name),
+                selfLink: selfLink("addresses", name),
+            };
         case "gcp:compute/network:Network":
             return { selfLink: selfLink("networks", name) };
         case "pulumi:pulumi:StackReference":
@@ -51,12 +61,18 @@ function selfLink(collection: string, name: string): string {
 }
 
 /** Mocks whose resources echo their inputs plus the placeholders; `seen` receives every registration. */
-export function cloudMocks(stackOutputs: State, seen: (type: string, name: string, inputs: State) => void): pulumi.runtime.Mocks {
+export function cloudMocks(
+    stackOutputs: State,
+    seen: (type: string, name: string, inputs: State) => void,
+): pulumi.runtime.Mocks {
     return {
         newResource(args: pulumi.runtime.MockResourceArgs) {
             seen(args.type, args.name, args.inputs);
             const plain = unwrapSecrets(args.inputs) as State;
-            return { id: `${args.name}-id`, state: { ...plain, ...computed(args.type, args.name, plain, stackOutputs) } };
+            return {
+                id: `${args.name}-id`,
+                state: { ...plain, ...computed(args.type, args.name, plain, stackOutputs) },
+            };
         },
         call(args: pulumi.runtime.MockCallArgs) {
             return args.inputs;
@@ -65,7 +81,11 @@ export function cloudMocks(stackOutputs: State, seen: (type: string, name: strin
 }
 
 export function isSecretValue(value: unknown): value is { value: unknown } {
-    return typeof value === "object" && value !== null && (value as State)[SECRET_SIG_KEY] === SECRET_SIG;
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as State)[SECRET_SIG_KEY] === SECRET_SIG
+    );
 }
 
 export function unwrapSecrets(value: unknown): unknown {
@@ -100,7 +120,8 @@ export function maskSecrets(value: unknown): unknown {
 
 function holdsPrivateMaterial(value: unknown): boolean {
     if (typeof value === "string") return SECRET_PLACEHOLDER.test(value);
-    if (typeof value === "object" && value !== null) return Object.values(value).some(holdsPrivateMaterial);
+    if (typeof value === "object" && value !== null)
+        return Object.values(value).some(holdsPrivateMaterial);
     return false;
 }
 
@@ -108,7 +129,9 @@ function maskPrivateStrings(value: unknown): unknown {
     if (typeof value === "string") return SECRET_PLACEHOLDER.test(value) ? "[secret]" : value;
     if (Array.isArray(value)) return value.map(maskPrivateStrings);
     if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskPrivateStrings(v)]));
+        return Object.fromEntries(
+            Object.entries(value).map(([k, v]) => [k, maskPrivateStrings(v)]),
+        );
     }
     return value;
 }

@@ -22,10 +22,18 @@ function shown(value: unknown): string {
 test("Pulumi.yaml declares every setting the program reads, each with a type, description and default", () => {
     expect(Object.keys(project.config).sort()).toEqual([...CONFIG_KEYS].sort());
     for (const [key, schema] of Object.entries(project.config)) {
-        expect([key, typeof schema.type, typeof schema.description, schema.default !== undefined]).toEqual([key, "string", "string", true]);
+        expect([
+            key,
+            typeof schema.type,
+            typeof schema.description,
+            schema.default !== undefined,
+        ]).toEqual([key, "string", "string", true]);
     }
 });
 
-test.each(Object.entries(project.config))("the README documents %s with its default", (key, schema) => {
-    expect(table.get(key)).toBe(shown(schema.default));
-});
+test.each(Object.entries(project.config))(
+    "the README documents %s with its default",
+    (key, schema) => {
+        expect(table.get(key)).toBe(shown(schema.default));
+    },
+);

@@ -3,7 +3,8 @@ import * as path from "path";
 import { listFiles, PlannedResource, render, renderBoth, tryRender } from "./fixture";
 
 const { staging, prod, out } = renderBoth();
-const of = (plan: { resources: PlannedResource[] }, type: string) => plan.resources.filter((r) => r.type === type);
+const of = (plan: { resources: PlannedResource[] }, type: string) =>
+    plan.resources.filter((r) => r.type === type);
 const named = (plan: { resources: PlannedResource[] }, name: string, type?: string) =>
     plan.resources.find((r) => r.name === name && (type === undefined || r.type === type))!;
 const INSTANCE = "gcp:compute/instance:Instance";
@@ -60,7 +61,10 @@ describe("the render", () => {
         const files = listFiles(out);
         expect(listFiles(again)).toEqual(files);
         for (const file of files) {
-            expect([file, fs.readFileSync(path.join(again, file), "utf8")]).toEqual([file, fs.readFileSync(path.join(out, file), "utf8")]);
+            expect([file, fs.readFileSync(path.join(again, file), "utf8")]).toEqual([
+                file,
+                fs.readFileSync(path.join(out, file), "utf8"),
+            ]);
         }
     });
 
@@ -89,29 +93,48 @@ describe("bad input", () => {
         const pinned = tryRender(["--stack", "staging", "--set", `fleetSha256=${"ab".repeat(32)}`]);
         expect(pinned.status).toBe(0);
         expect(`${pinned.stdout}${pinned.stderr}`).not.toContain("fleetSha256 is not set");
-        const builder = fs.readFileSync(path.join(pinned.out, "staging", "machines", "tsc-registry-cbuilder1.yaml"), "utf8");
+        const builder = fs.readFileSync(
+            path.join(pinned.out, "staging", "machines", "tsc-registry-cbuilder1.yaml"),
+            "utf8",
+        );
         expect(builder).toContain(`Environment=FLEET_SHA256=${"ab".repeat(32)}\n`);
     });
 });
 
 describe("machines", () => {
     test.each([
-        ["staging", staging, [
-            ["tsc-control1", "10.200.1.1", ["tsc-node", "tsc-control"]],
-            ["tsc-staging1", "10.200.3.1", ["tsc-node", "tsc-web"]],
-            ["tsc-test1", undefined, ["tsc-node", "tsc-web"]],
-            ["tsc-registry-cbuilder1", "10.200.4.1", ["tsc-node", "tsc-registry"]],
-        ]],
-        ["prod", prod, [
-            ["prod-control1", "10.220.1.1", ["prod-node", "prod-control"]],
-            ["prod-web1", "10.220.2.1", ["prod-node", "prod-web"]],
-            ["prod-web2", "10.220.3.1", ["prod-node", "prod-web"]],
-        ]],
+        [
+            "staging",
+            staging,
+            [
+                ["tsc-control1", "10.200.1.1", ["tsc-node", "tsc-control"]],
+                ["tsc-staging1", "10.200.3.1", ["tsc-node", "tsc-web"]],
+                ["tsc-test1", undefined, ["tsc-node", "tsc-web"]],
+                ["tsc-registry-cbuilder1", "10.200.4.1", ["tsc-node", "tsc-registry"]],
+            ],
+        ],
+        [
+            "prod",
+            prod,
+            [
+                ["prod-control1", "10.220.1.1", ["prod-node", "prod-control"]],
+                ["prod-web1", "10.220.2.1", ["prod-node", "prod-web"]],
+                ["prod-web2", "10.220.3.1", ["prod-node", "prod-web"]],
+            ],
+        ],
     ] as const)("%s: names, reserved addresses and tags", (_, stack, expected) => {
         const instances = of(stack.plan, INSTANCE);
-        expect(instances.map((i) => [i.inputs.name, i.inputs.networkInterfaces[0].networkIp, i.inputs.tags])).toEqual(expected);
+        expect(
+            instances.map((i) => [
+                i.inputs.name,
+                i.inputs.networkInterfaces[0].networkIp,
+                i.inputs.tags,
+            ]),
+        ).toEqual(expected);
         for (const instance of instances) {
-            expect(instance.inputs.bootDisk.initializeParams.image).toBe("projects/kinvolk-public/global/images/family/flatcar-stable");
+            expect(instance.inputs.bootDisk.initializeParams.image).toBe(
+                "projects/kinvolk-public/global/images/family/flatcar-stable",
+            );
             expect(instance.inputs.metadata["user-data"]).toBe("[secret]");
         }
     });
@@ -119,28 +142,49 @@ describe("machines", () => {
     test("every reserved address is INTERNAL in the subnet, declared before its instance", () => {
         for (const stack of [staging, prod]) {
             const names = stack.plan.resources.map((r) => `${r.type} ${r.name}`);
-            for (const instance of of(stack.plan, INSTANCE).filter((i) => i.inputs.networkInterfaces[0].networkIp)) {
-                const address = named(stack.plan, `${instance.name}-ip`, "gcp:compute/address:Address");
-                expect(address.inputs).toMatchObject({ addressType: "INTERNAL", address: instance.inputs.networkInterfaces[0].networkIp });
-                expect(names.indexOf(`${address.type} ${address.name}`)).toBeLessThan(names.indexOf(`${INSTANCE} ${instance.name}`));
+            for (const instance of of(stack.plan, INSTANCE).filter(
+                (i) => i.inputs.networkInterfaces[0].networkIp,
+            )) {
+                const address = named(
+                    stack.plan,
+                    `${instance.name}-ip`,
+                    "gcp:compute/address:Address",
+                );
+                expect(address.inputs).toMatchObject({
+                    addressType: "INTERNAL",
+                    address: instance.inputs.networkInterfaces[0].networkIp,
+                });
+                expect(names.indexOf(`${address.type} ${address.name}`)).toBeLessThan(
+                    names.indexOf(`${INSTANCE} ${instance.name}`),
+                );
             }
         }
     });
 
     test("a user-data change replaces workers one at a time and never a control node by surprise", () => {
-        const options = (name: string) => (named(prod.plan, name, INSTANCE) as PlannedResource & { options: object }).options;
-        expect(options("prod-control1")).toEqual({ protect: true, deleteBeforeReplace: true, replaceOnChanges: ["metadata"] });
-        expect(options("prod-web1")).toEqual({ deleteBeforeReplace: true, replaceOnChanges: ["metadata"] });
+        const options = (name: string) =>
+            (named(prod.plan, name, INSTANCE) as PlannedResource & { options: object }).options;
+        expect(options("prod-control1")).toEqual({
+            protect: true,
+            deleteBeforeReplace: true,
+            replaceOnChanges: ["metadata"],
+        });
+        expect(options("prod-web1")).toEqual({
+            deleteBeforeReplace: true,
+            replaceOnChanges: ["metadata"],
+        });
         expect(named(prod.plan, "prod-web1", INSTANCE).dependsOn).toEqual([]);
         expect(named(prod.plan, "prod-web2", INSTANCE).dependsOn).toEqual(["prod-web1-ready"]);
     });
 
     test("the registry keeps its images on a protected disk of its own", () => {
-        const disk = named(staging.plan, "tsc-registry-data") as PlannedResource & { options: object };
+        const disk = named(staging.plan, "tsc-registry-data") as PlannedResource & {
+            options: object;
+        };
         expect(disk.options).toEqual({ protect: true });
-        expect(named(staging.plan, "tsc-registry-cbuilder1", INSTANCE).inputs.attachedDisks).toEqual([
-            { deviceName: "registry-data", source: "tsc-registry-data-id" },
-        ]);
+        expect(
+            named(staging.plan, "tsc-registry-cbuilder1", INSTANCE).inputs.attachedDisks,
+        ).toEqual([{ deviceName: "registry-data", source: "tsc-registry-data-id" }]);
     });
 
     test("a worker added later brings only its own resources", () => {
@@ -169,7 +213,9 @@ describe("the firewall", () => {
     const exposure = (stack: typeof staging) =>
         of(stack.plan, FIREWALL).map((rule) => [
             rule.inputs.name,
-            rule.inputs.allows.map((a: { protocol: string; ports: string[] }) => `${a.protocol}:${a.ports.join(",")}`),
+            rule.inputs.allows.map(
+                (a: { protocol: string; ports: string[] }) => `${a.protocol}:${a.ports.join(",")}`,
+            ),
             rule.inputs.sourceRanges,
             rule.inputs.targetTags,
         ]);
@@ -180,7 +226,12 @@ describe("the firewall", () => {
             ["tsc-allow-internal-ssh", ["tcp:22"], ["10.200.0.0/16"], ["tsc-node"]],
             ["tsc-allow-http", ["tcp:80"], ["0.0.0.0/0"], ["tsc-web"]],
             ["tsc-allow-etcd", ["tcp:2379,2380"], ["10.200.0.0/16"], ["tsc-control"]],
-            ["tsc-allow-registry", ["tcp:5000"], ["10.200.0.0/16", "10.220.0.0/16"], ["tsc-registry"]],
+            [
+                "tsc-allow-registry",
+                ["tcp:5000"],
+                ["10.200.0.0/16", "10.220.0.0/16"],
+                ["tsc-registry"],
+            ],
         ]);
     });
 
@@ -189,7 +240,12 @@ describe("the firewall", () => {
             ["prod-allow-ssh", ["tcp:22"], ["0.0.0.0/0"], ["prod-node"]],
             ["prod-allow-internal-ssh", ["tcp:22"], ["10.220.0.0/16"], ["prod-node"]],
             ["prod-allow-http", ["tcp:80"], ["0.0.0.0/0"], ["prod-web"]],
-            ["prod-allow-health-checks", ["tcp:80"], ["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"], ["prod-web"]],
+            [
+                "prod-allow-health-checks",
+                ["tcp:80"],
+                ["35.191.0.0/16", "130.211.0.0/22", "209.85.152.0/22", "209.85.204.0/22"],
+                ["prod-web"],
+            ],
             ["prod-allow-etcd", ["tcp:2379,2380"], ["10.220.0.0/16"], ["prod-control"]],
         ]);
     });
@@ -197,27 +253,41 @@ describe("the firewall", () => {
     test("nothing but SSH and HTTP is reachable from the internet", () => {
         for (const stack of [staging, prod]) {
             for (const rule of of(stack.plan, FIREWALL)) {
-                const privateOnly = rule.inputs.sourceRanges.every((r: string) => /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(r));
+                const privateOnly = rule.inputs.sourceRanges.every((r: string) =>
+                    /^(10\.|172\.(1[6-9]|2\d|3[01])\.|192\.168\.)/.test(r),
+                );
                 if (privateOnly || rule.name.endsWith("health-checks")) continue;
-                expect([rule.name, rule.inputs.allows]).toEqual([rule.name, [{ protocol: "tcp", ports: [expect.stringMatching(/^(22|80)$/)] }]]);
+                expect([rule.name, rule.inputs.allows]).toEqual([
+                    rule.name,
+                    [{ protocol: "tcp", ports: [expect.stringMatching(/^(22|80)$/)] }],
+                ]);
             }
         }
     });
 
     test("SSH follows sshSourceRanges", () => {
         const { staging: narrowed } = renderBoth(["--set", 'sshSourceRanges=["203.0.113.0/24"]']);
-        expect(named(narrowed.plan, "tsc-allow-ssh").inputs.sourceRanges).toEqual(["203.0.113.0/24"]);
+        expect(named(narrowed.plan, "tsc-allow-ssh").inputs.sourceRanges).toEqual([
+            "203.0.113.0/24",
+        ]);
     });
 });
 
 describe("prod's network, load balancer and peering", () => {
     test("the load balancer checks /healthz on every worker and forwards port 80", () => {
-        expect(named(prod.plan, "prod-site-health").inputs).toMatchObject({ requestPath: "/healthz", port: 80, checkIntervalSec: 5 });
+        expect(named(prod.plan, "prod-site-health").inputs).toMatchObject({
+            requestPath: "/healthz",
+            port: 80,
+            checkIntervalSec: 5,
+        });
         expect(named(prod.plan, "prod-site-pool").inputs.instances).toEqual([
             "<deploy-time self link of instances/prod-web1>",
             "<deploy-time self link of instances/prod-web2>",
         ]);
-        expect(named(prod.plan, "prod-site-http").inputs).toMatchObject({ portRange: "80", ipProtocol: "TCP" });
+        expect(named(prod.plan, "prod-site-http").inputs).toMatchObject({
+            portRange: "80",
+            ipProtocol: "TCP",
+        });
     });
 
     test("prod creates both sides of the peering with staging's network", () => {
@@ -233,8 +303,12 @@ describe("prod's network, load balancer and peering", () => {
     });
 
     test("workers trust the registry that staging's outputs name", () => {
-        expect(prod.userData["prod-web1"]).toContain("path: /etc/docker/certs.d/10.200.4.1:5000/ca.crt");
-        expect(prod.userData["prod-web1"]).toContain("<deploy-time certificate of tsc-registry-ca>");
+        expect(prod.userData["prod-web1"]).toContain(
+            "path: /etc/docker/certs.d/10.200.4.1:5000/ca.crt",
+        );
+        expect(prod.userData["prod-web1"]).toContain(
+            "<deploy-time certificate of tsc-registry-ca>",
+        );
     });
 });
 
@@ -258,11 +332,28 @@ describe("secrets and outputs", () => {
             networkName: "tsc-net",
         });
         expect(Object.keys(staging.plan.outputs).sort()).toEqual([
-            "builderExternalIp", "builderHostKey", "builderInstanceId", "builderInternalIp", "builderName",
-            "controlExternalIp", "externalIps",
-            "fleetctlTunnel", "knownHosts", "networkName", "networkSelfLink", "registryCaCert", "registryHost",
-            "registryPassword", "registryUser", "sshCommands", "sshPrivateKey", "staging1ExternalIp",
-            "staging1HostKey", "staging1InternalIp", "stagingUrl", "subnetCidr",
+            "builderExternalIp",
+            "builderHostKey",
+            "builderInstanceId",
+            "builderInternalIp",
+            "builderName",
+            "controlExternalIp",
+            "externalIps",
+            "fleetctlTunnel",
+            "knownHosts",
+            "networkName",
+            "networkSelfLink",
+            "registryCaCert",
+            "registryHost",
+            "registryPassword",
+            "registryUser",
+            "sshCommands",
+            "sshPrivateKey",
+            "staging1ExternalIp",
+            "staging1HostKey",
+            "staging1InternalIp",
+            "stagingUrl",
+            "subnetCidr",
         ]);
     });
 
@@ -275,9 +366,15 @@ describe("secrets and outputs", () => {
         });
         expect(outputs.websiteUrls).toHaveLength(2);
         expect(outputs.sshPrivateKey).toBe("[secret]");
-        expect(Object.keys(outputs.sshCommands)).toEqual(["prod-control1", "prod-web1", "prod-web2"]);
+        expect(Object.keys(outputs.sshCommands)).toEqual([
+            "prod-control1",
+            "prod-web1",
+            "prod-web2",
+        ]);
         expect(outputs.sshCommands["prod-web1"]).toContain("StrictHostKeyChecking=yes");
-        expect(outputs.fleetctlTunnel).toContain("--tunnel <deploy-time external IP of prod-control1>");
+        expect(outputs.fleetctlTunnel).toContain(
+            "--tunnel <deploy-time external IP of prod-control1>",
+        );
         expect(outputs.knownHosts.trim().split("\n")).toHaveLength(3);
     });
 
@@ -286,10 +383,17 @@ describe("secrets and outputs", () => {
             const remote = stack.plan.resources.filter((r) => r.type.startsWith("command:remote:"));
             expect(remote.length).toBeGreaterThan(0);
             for (const command of remote) {
-                expect([command.name, command.inputs.connection.hostKey]).toEqual([command.name, expect.stringMatching(/^ssh-ed25519 /)]);
+                expect([command.name, command.inputs.connection.hostKey]).toEqual([
+                    command.name,
+                    expect.stringMatching(/^ssh-ed25519 /),
+                ]);
                 // A restart's delete must not wait ten minutes for a control node that is gone.
                 const dialErrorLimit = /-restart-/.test(command.name) ? 4 : 40;
-                expect(command.inputs.connection).toMatchObject({ user: "core", privateKey: "[secret]", dialErrorLimit });
+                expect(command.inputs.connection).toMatchObject({
+                    user: "core",
+                    privateKey: "[secret]",
+                    dialErrorLimit,
+                });
             }
         }
     });
@@ -298,10 +402,14 @@ describe("secrets and outputs", () => {
 describe("staging site", () => {
     test("is copied to tsc-staging1 and published when its content changes", () => {
         const copy = named(staging.plan, "tsc-site-copy");
-        expect(copy.inputs.remotePath).toMatch(/^\/home\/core\/share\/nginx\/incoming-site-[0-9a-f]{12}$/);
+        expect(copy.inputs.remotePath).toMatch(
+            /^\/home\/core\/share\/nginx\/incoming-site-[0-9a-f]{12}$/,
+        );
         expect(copy.inputs.triggers[0]).toBe(copy.inputs.remotePath.split("incoming-")[1]);
         expect(copy.dependsOn).toEqual(["tsc-site-ready"]);
         expect(named(staging.plan, "tsc-site-publish").dependsOn).toEqual(["tsc-site-copy"]);
-        expect(named(staging.plan, "tsc-site-publish").inputs.connection.host).toBe("<deploy-time external IP of tsc-staging1>");
+        expect(named(staging.plan, "tsc-site-publish").inputs.connection.host).toBe(
+            "<deploy-time external IP of tsc-staging1>",
+        );
     });
 });

@@ -16,12 +16,17 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-    const options: Options = { stacks: [...STACKS], out: path.join(REPO_ROOT, "build", "render"), overrides: {} };
+    const options: Options = {
+        stacks: [...STACKS],
+        out: path.join(REPO_ROOT, "build", "render"),
+        overrides: {},
+    };
     for (let i = 0; i < argv.length; i++) {
         const value = argv[i + 1];
         switch (argv[i]) {
             case "--stack":
-                if (!STACKS.includes(value as (typeof STACKS)[number])) usage(`--stack takes ${STACKS.join(" or ")}, not ${value}`);
+                if (!STACKS.includes(value as (typeof STACKS)[number]))
+                    usage(`--stack takes ${STACKS.join(" or ")}, not ${value}`);
                 options.stacks = [value];
                 break;
             case "--out":
@@ -30,7 +35,9 @@ function parseArgs(argv: readonly string[]): Options {
                 break;
             case "--set":
                 if (!/^[\w:-]+=/.test(value ?? "")) usage(`--set takes key=value, not ${value}`);
-                options.overrides[value.slice(0, value.indexOf("="))] = value.slice(value.indexOf("=") + 1);
+                options.overrides[value.slice(0, value.indexOf("="))] = value.slice(
+                    value.indexOf("=") + 1,
+                );
                 break;
             default:
                 usage(`unknown argument ${argv[i]}`);
@@ -41,16 +48,29 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 function usage(problem: string): never {
-    console.error(`render: ${problem}\nusage: npm run render [-- --stack staging|prod] [--out DIR] [--set key=value ...]`);
+    console.error(
+        `render: ${problem}\nusage: npm run render [-- --stack staging|prod] [--out DIR] [--set key=value ...]`,
+    );
     process.exit(2);
 }
 
 /** Renders one stack in its own process; returns its outputs. */
-function renderStack(stack: string, out: string, overrides: Record<string, string>, stagingOutputs: unknown): Record<string, unknown> {
+function renderStack(
+    stack: string,
+    out: string,
+    overrides: Record<string, string>,
+    stagingOutputs: unknown,
+): Record<string, unknown> {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "coreos-cluster-render-"));
     try {
         const outputsFile = path.join(scratch, "outputs.json");
-        const job = { stack, config: stackConfig(stack, overrides), out, stagingOutputs, outputsFile };
+        const job = {
+            stack,
+            config: stackConfig(stack, overrides),
+            out,
+            stagingOutputs,
+            outputsFile,
+        };
         const run = spawnSync(process.execPath, [path.join(__dirname, "run-stack.js")], {
             input: JSON.stringify(job),
             stdio: ["pipe", "inherit", "inherit"],
@@ -75,10 +95,17 @@ function main(): void {
         fs.rmSync(scratch, { recursive: true, force: true });
     }
     for (const stack of options.stacks) {
-        const outputs = renderStack(stack, path.join(options.out, stack), options.overrides, stagingOutputs);
+        const outputs = renderStack(
+            stack,
+            path.join(options.out, stack),
+            options.overrides,
+            stagingOutputs,
+        );
         if (stack === "staging") stagingOutputs = outputs;
     }
-    console.log(`rendered ${options.stacks.join(" and ")} into ${path.relative(process.cwd(), options.out) || "."}`);
+    console.log(
+        `rendered ${options.stacks.join(" and ")} into ${path.relative(process.cwd(), options.out) || "."}`,
+    );
 }
 
 main();

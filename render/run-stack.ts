@@ -31,7 +31,10 @@ const RELEASE_TYPE = "coreos-cluster:index:Release";
 const REMOTE_COMMAND = "command:remote:Command";
 
 /** Fleet units a stack submits, from units/. */
-export const FLEET_UNITS: Record<string, readonly string[]> = { staging: [], prod: ["website1@.service"] };
+export const FLEET_UNITS: Record<string, readonly string[]> = {
+    staging: [],
+    prod: ["website1@.service"],
+};
 
 export async function runStack(job: StackJob): Promise<Record<string, unknown>> {
     const registrations: Registration[] = [];
@@ -39,7 +42,9 @@ export async function runStack(job: StackJob): Promise<Record<string, unknown>> 
     const key = (type: string, name: string) => `${type}::${name}`;
 
     pulumi.runtime.setMocks(
-        cloudMocks(job.stagingOutputs, (type, name, inputs) => inputsSeen.set(key(type, name), inputs)),
+        cloudMocks(job.stagingOutputs, (type, name, inputs) =>
+            inputsSeen.set(key(type, name), inputs),
+        ),
         PROJECT,
         job.stack,
         false,
@@ -74,19 +79,31 @@ export async function runStack(job: StackJob): Promise<Record<string, unknown>> 
         maskedOutputs[name] = (await pulumi.isSecret(output)) ? "[secret]" : plain;
     }
 
-    writeFiles(job, registrations.map((r) => ({ ...r, inputs: inputsSeen.get(key(r.type, r.name)) })), maskedOutputs);
+    writeFiles(
+        job,
+        registrations.map((r) => ({ ...r, inputs: inputsSeen.get(key(r.type, r.name)) })),
+        maskedOutputs,
+    );
     printMachines(job);
     return outputs;
 }
 
-function writeFiles(job: StackJob, resources: Registration[], outputs: Record<string, unknown>): void {
+function writeFiles(
+    job: StackJob,
+    resources: Registration[],
+    outputs: Record<string, unknown>,
+): void {
     fs.rmSync(job.out, { recursive: true, force: true });
-    for (const folder of ["machines", "units"]) fs.mkdirSync(path.join(job.out, folder), { recursive: true });
+    for (const folder of ["machines", "units"])
+        fs.mkdirSync(path.join(job.out, folder), { recursive: true });
 
     for (const resource of resources) {
         if (resource.type !== "gcp:compute/instance:Instance") continue;
         const metadata = unwrapSecrets(resource.inputs?.metadata) as Record<string, string>;
-        fs.writeFileSync(path.join(job.out, "machines", `${resource.name}.yaml`), metadata["user-data"]);
+        fs.writeFileSync(
+            path.join(job.out, "machines", `${resource.name}.yaml`),
+            metadata["user-data"],
+        );
     }
     for (const unit of FLEET_UNITS[job.config[`${PROJECT}:cluster`]] ?? []) {
         fs.writeFileSync(path.join(job.out, "units", unit), readRepoFile(path.join("units", unit)));
@@ -113,12 +130,17 @@ function writeFiles(job: StackJob, resources: Registration[], outputs: Record<st
  */
 function writeReleaseScripts(dir: string, resources: readonly Registration[]): void {
     const releases = resources.filter((r) => r.type === RELEASE_TYPE).map((r) => r.name);
-    const commands = resources.filter((r) => r.type === REMOTE_COMMAND && releases.includes(r.parent ?? ""));
+    const commands = resources.filter(
+        (r) => r.type === REMOTE_COMMAND && releases.includes(r.parent ?? ""),
+    );
     const scripts: [string, string][] = [];
     const step = (r: Registration) => r.name.slice(r.parent!.length + 1);
     for (const r of commands) scripts.push([step(r), unwrapSecrets(r.inputs!.create) as string]);
     for (const r of commands.filter((c) => c.inputs!.delete !== undefined)) {
-        scripts.push([step(r).replace(/^[a-z]+/, "destroy"), unwrapSecrets(r.inputs!.delete) as string]);
+        scripts.push([
+            step(r).replace(/^[a-z]+/, "destroy"),
+            unwrapSecrets(r.inputs!.delete) as string,
+        ]);
     }
     if (scripts.length === 0) return;
 
@@ -133,7 +155,9 @@ function writeReleaseScripts(dir: string, resources: readonly Registration[]): v
 function printMachines(job: StackJob): void {
     const raw = Object.fromEntries(CONFIG_KEYS.map((k) => [k, job.config[`${PROJECT}:${k}`]]));
     for (const m of parseConfig(raw).machines) {
-        console.log(`${job.stack}  ${m.name.padEnd(24)} ${m.role.padEnd(8)} ${(m.internalIp ?? "ephemeral").padEnd(12)} ${m.machineType}`);
+        console.log(
+            `${job.stack}  ${m.name.padEnd(24)} ${m.role.padEnd(8)} ${(m.internalIp ?? "ephemeral").padEnd(12)} ${m.machineType}`,
+        );
     }
 }
 
@@ -160,7 +184,11 @@ export function stableJson(value: unknown): string {
         if (isSecretValue(v)) return "[secret]";
         if (Array.isArray(v)) return v.map(sort);
         if (typeof v === "object" && v !== null) {
-            return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+            return Object.fromEntries(
+                Object.keys(v)
+                    .sort()
+                    .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+            );
         }
         return typeof v === "string" ? v.split(REPO_ROOT).join("<repo>") : v;
     };

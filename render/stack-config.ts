@@ -17,15 +17,23 @@ interface StackFile {
 /** Configuration keyed `namespace:key`, every value a string (JSON for lists and numbers). */
 export type StackConfig = Record<string, string>;
 
-export function stackConfig(stack: string, overrides: Readonly<Record<string, string>> = {}): StackConfig {
-    const project = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as ProjectFile;
+export function stackConfig(
+    stack: string,
+    overrides: Readonly<Record<string, string>> = {},
+): StackConfig {
+    const project = yaml.load(
+        fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8"),
+    ) as ProjectFile;
     const stackFile = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(stackFile)) throw new Error(`no stack ${stack}: ${path.basename(stackFile)} does not exist`);
-    const stackValues = (yaml.load(fs.readFileSync(stackFile, "utf8")) as StackFile | null)?.config ?? {};
+    if (!fs.existsSync(stackFile))
+        throw new Error(`no stack ${stack}: ${path.basename(stackFile)} does not exist`);
+    const stackValues =
+        (yaml.load(fs.readFileSync(stackFile, "utf8")) as StackFile | null)?.config ?? {};
 
     const config: StackConfig = {};
     for (const [key, schema] of Object.entries(project.config ?? {})) {
-        if (schema.default !== undefined) config[`${PROJECT}:${key}`] = asConfigString(schema.default);
+        if (schema.default !== undefined)
+            config[`${PROJECT}:${key}`] = asConfigString(schema.default);
     }
     for (const [key, value] of Object.entries(stackValues)) config[key] = asConfigString(value);
     for (const [key, value] of Object.entries(overrides)) {

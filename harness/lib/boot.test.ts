@@ -52,12 +52,22 @@ test("a step continued on the next line stays whole in the drop-in", () => {
 });
 
 test("a pull from a registry with a host, or no pull at all, needs no drop-in", () => {
-    expect(withoutHubPulls("[Service]\nExecStartPre=/usr/bin/docker pull 10.200.4.1:5000/website1:v1\n")).toBeUndefined();
-    expect(withoutHubPulls(renderRepoFile("units/docker-builder.service", { builderImageTag: "abc" }))).toBeUndefined();
+    expect(
+        withoutHubPulls(
+            "[Service]\nExecStartPre=/usr/bin/docker pull 10.200.4.1:5000/website1:v1\n",
+        ),
+    ).toBeUndefined();
+    expect(
+        withoutHubPulls(renderRepoFile("units/docker-builder.service", { builderImageTag: "abc" })),
+    ).toBeUndefined();
 });
 
 test("the builder boots its registry and docker-builder, without fleet or the GCE disk", () => {
-    const userData = machineUserData(harnessConfig(), plan("builder", "builder"), standInMaterial("172.30.0.12:5000"));
+    const userData = machineUserData(
+        harnessConfig(),
+        plan("builder", "builder"),
+        standInMaterial("172.30.0.12:5000"),
+    );
     const boot = bootPlan(userData);
     expect(boot.start).toEqual(["registry.service", "docker-builder.service"]);
     expect(boot.units.map((u) => u.name)).toEqual(["registry.service", "docker-builder.service"]);

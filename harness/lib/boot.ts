@@ -27,7 +27,8 @@ export interface BootPlan {
     readonly start: readonly string[];
 }
 
-const NO_FLEET = "fleet cannot be installed here; the fleetctl double on the control node stands in";
+const NO_FLEET =
+    "fleet cannot be installed here; the fleetctl double on the control node stands in";
 const NO_DISK = "no GCE disk here: /var/lib/registry is a folder of the machine";
 
 /** Units of the user-data that the harness leaves out, and why. */

@@ -1,7 +1,12 @@
 // The harness's load balancer configuration and address plan, compared exactly. Offline.
 import { addressIn, haproxyConfig, Machine } from "./cluster";
 
-const worker = (n: number): Machine => ({ name: `web${n}`, role: "worker", ip: `172.30.0.${20 + n}`, container: `run-web${n}` });
+const worker = (n: number): Machine => ({
+    name: `web${n}`,
+    role: "worker",
+    ip: `172.30.0.${20 + n}`,
+    container: `run-web${n}`,
+});
 
 test("haproxy checks /healthz as the program's GCE health check does, without retries", () => {
     expect(haproxyConfig([worker(1), worker(2)])).toBe(
@@ -32,5 +37,7 @@ test("haproxy checks /healthz as the program's GCE health check does, without re
 test("addresses are counted from the start of the network's range", () => {
     expect(addressIn("172.30.4.0/24", 21)).toBe("172.30.4.21");
     expect(addressIn("10.0.0.0/16", 300)).toBe("10.0.1.44");
-    expect(() => addressIn("172.30.4.0/24", 255)).toThrow("172.30.4.0/24 has no address number 255");
+    expect(() => addressIn("172.30.4.0/24", 255)).toThrow(
+        "172.30.4.0/24 has no address number 255",
+    );
 });

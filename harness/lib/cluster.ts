@@ -36,11 +36,23 @@ const HOST_NUMBER = { lb: 5, control: 10, staging1: 11, builder: 12, firstWorker
 
 /** How the node containers run systemd and docker without --privileged. */
 const NODE_OPTIONS = [
-    "--cap-add=ALL", "--cap-drop=SYS_RESOURCE",
-    "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-    "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-    "--tmpfs", "/run", "--tmpfs", "/run/lock", "--tmpfs", "/tmp",
-    "--stop-signal", "RTMIN+3",
+    "--cap-add=ALL",
+    "--cap-drop=SYS_RESOURCE",
+    "--security-opt",
+    "seccomp=unconfined",
+    "--security-opt",
+    "apparmor=unconfined",
+    "--cgroupns=host",
+    "-v",
+    "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+    "--tmpfs",
+    "/run",
+    "--tmpfs",
+    "/run/lock",
+    "--tmpfs",
+    "/tmp",
+    "--stop-signal",
+    "RTMIN+3",
 ];
 
 export class Cluster {
@@ -90,10 +102,17 @@ export class Cluster {
             ["staging1", "web", HOST_NUMBER.staging1],
             ["builder", "builder", HOST_NUMBER.builder],
             ...Array.from({ length: options.workers }, (_, i): [string, Role, number] => [
-                `web${i + 1}`, "worker", HOST_NUMBER.firstWorker + i,
+                `web${i + 1}`,
+                "worker",
+                HOST_NUMBER.firstWorker + i,
             ]),
         ];
-        const machines = plans.map(([name, role, n]) => ({ name, role, ip: address(n), container: `${runId}-${name}` }));
+        const machines = plans.map(([name, role, n]) => ({
+            name,
+            role,
+            ip: address(n),
+            container: `${runId}-${name}`,
+        }));
         const keys = await makeKeys(
             path.join(dir, "keys"),
             new Map(machines.map((m) => [m.name, m.ip])),
@@ -106,7 +125,9 @@ export class Cluster {
         await Promise.all([
             cluster.loadImages(cluster.builder, [
                 [images.registry, REGISTRY_IMAGE],
-                ...[...new Set([NGINX_IMAGE, WEBSITE1_BASE_IMAGE])].map((name): [string, string] => [images.nginx, name]),
+                ...[...new Set([NGINX_IMAGE, WEBSITE1_BASE_IMAGE])].map(
+                    (name): [string, string] => [images.nginx, name],
+                ),
                 [images.toolbox, images.toolbox],
             ]),
             cluster.loadImages(cluster.staging1, [[images.nginx, NGINX_IMAGE]]),
@@ -118,7 +139,11 @@ export class Cluster {
     }
 
     /** Runs a script on a machine as core over ssh with the pinned host key, stdin as given. */
-    ssh(machine: Machine, script: string, options: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+    ssh(
+        machine: Machine,
+        script: string,
+        options: { input?: string; timeoutMs?: number } = {},
+    ): Promise<RunResult> {
         return run("ssh", [...this.sshOptions(), `core@${machine.ip}`, script], {
             input: options.input,
             timeoutMs: options.timeoutMs ?? 10 * 60_000,
@@ -127,9 +152,20 @@ export class Cluster {
 
     sshOptions(): string[] {
         return [
-            "-i", this.keys.operator.privateKeyFile, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-            "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${this.keys.knownHostsFile}`,
-            "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR",
+            "-i",
+            this.keys.operator.privateKeyFile,
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            `UserKnownHostsFile=${this.keys.knownHostsFile}`,
+            "-o",
+            "ConnectTimeout=5",
+            "-o",
+            "LogLevel=ERROR",
         ];
     }
 
@@ -137,7 +173,9 @@ export class Cluster {
     async sshMust(machine: Machine, step: string, script: string, input?: string): Promise<string> {
         const result = await this.ssh(machine, script, { input });
         if (result.code !== 0) {
-            throw new Error(`${machine.name}: ${step} failed (exit ${result.code}):\n${tail(`${result.stdout}\n${result.stderr}`)}`);
+            throw new Error(
+                `${machine.name}: ${step} failed (exit ${result.code}):\n${tail(`${result.stdout}\n${result.stderr}`)}`,
+            );
         }
         return result.stdout;
     }
@@ -150,14 +188,23 @@ export class Cluster {
         const site = fs.mkdtempSync(path.join(this.dir, "site-"));
         fs.chmodSync(site, 0o755);
         fs.cpSync(path.join(REPO_ROOT, "website"), site, { recursive: true });
-        for (const [name, content] of Object.entries(extraFiles)) fs.writeFileSync(path.join(site, name), content);
+        for (const [name, content] of Object.entries(extraFiles))
+            fs.writeFileSync(path.join(site, name), content);
         const version = siteVersion(site);
         log(this.staging1.name, `copying the site ${version}`);
         // As the program's CopyToRemote does, into incoming-<version>, which publishSite renames.
         const incoming = `${SITE_ROOT}/incoming-${version}`;
         await must(`${this.staging1.name}: copying the site`, "bash", [
-            "-o", "pipefail", "-c", 'site=$1; shift; tar -C "$site" -cf - . | "$@"', "copy", site,
-            "ssh", ...this.sshOptions(), `core@${this.staging1.ip}`, `mkdir -p ${incoming} && tar -xf - -C ${incoming}`,
+            "-o",
+            "pipefail",
+            "-c",
+            'site=$1; shift; tar -C "$site" -cf - . | "$@"',
+            "copy",
+            site,
+            "ssh",
+            ...this.sshOptions(),
+            `core@${this.staging1.ip}`,
+            `mkdir -p ${incoming} && tar -xf - -C ${incoming}`,
         ]);
         await this.sshMust(this.staging1, "publish", publishSite(this.staging1.name, version));
         log(this.staging1.name, `site ${version} published`);
@@ -171,10 +218,24 @@ export class Cluster {
         const config = path.join(this.dir, "haproxy.cfg");
         fs.writeFileSync(config, haproxyConfig(workers));
         await must("docker create (load balancer)", "docker", [
-            "create", "--name", this.lb.container, "--hostname", "lb", "--label", `${LABEL}=${this.runId}`,
-            "--network", this.network, "--ip", this.lb.ip, this.images.lb,
+            "create",
+            "--name",
+            this.lb.container,
+            "--hostname",
+            "lb",
+            "--label",
+            `${LABEL}=${this.runId}`,
+            "--network",
+            this.network,
+            "--ip",
+            this.lb.ip,
+            this.images.lb,
         ]);
-        await must("docker cp (haproxy.cfg)", "docker", ["cp", config, `${this.lb.container}:/etc/haproxy/haproxy.cfg`]);
+        await must("docker cp (haproxy.cfg)", "docker", [
+            "cp",
+            config,
+            `${this.lb.container}:/etc/haproxy/haproxy.cfg`,
+        ]);
         await must("docker start (load balancer)", "docker", ["start", this.lb.container]);
         // The check must have passed healthyThreshold times before a worker takes traffic.
         await sleep((HEALTH_CHECK.healthyThreshold * HEALTH_CHECK.intervalSeconds + 2) * 1000);
@@ -189,35 +250,90 @@ export class Cluster {
     private async boot(machine: Machine): Promise<void> {
         log(machine.name, `booting (${machine.role}, ${machine.ip})`);
         const volume = `${machine.container}-docker`;
-        await must("docker volume create", "docker", ["volume", "create", "--label", `${LABEL}=${this.runId}`, volume]);
+        await must("docker volume create", "docker", [
+            "volume",
+            "create",
+            "--label",
+            `${LABEL}=${this.runId}`,
+            volume,
+        ]);
         await must(`${machine.name}: docker run`, "docker", [
-            "run", "--detach", "--name", machine.container, "--hostname", machine.name,
-            "--label", `${LABEL}=${this.runId}`, "--network", this.network, "--ip", machine.ip,
-            "--network-alias", machine.name, ...NODE_OPTIONS, "-v", `${volume}:/var/lib/docker`, this.images.node,
+            "run",
+            "--detach",
+            "--name",
+            machine.container,
+            "--hostname",
+            machine.name,
+            "--label",
+            `${LABEL}=${this.runId}`,
+            "--network",
+            this.network,
+            "--ip",
+            machine.ip,
+            "--network-alias",
+            machine.name,
+            ...NODE_OPTIONS,
+            "-v",
+            `${volume}:/var/lib/docker`,
+            this.images.node,
         ]);
         await waitForSystemd(machine);
 
         const plan = bootPlan(this.userData(machine));
-        const script = ["set -eu", 'put() { mkdir -p "$(dirname "$1")"; base64 -d > "$1"; chown "$2" "$1"; chmod "$3" "$1"; }'];
+        const script = [
+            "set -eu",
+            'put() { mkdir -p "$(dirname "$1")"; base64 -d > "$1"; chown "$2" "$1"; chmod "$3" "$1"; }',
+        ];
         const put = (file: string, owner: string, mode: string, content: string) =>
-            script.push(`put ${file} ${owner} ${mode} <<'CONTENT'`, Buffer.from(content).toString("base64"), "CONTENT");
-        for (const file of plan.files) put(file.path, file.owner, file.permissions, this.harnessFile(file.path, file.content));
-        put("/home/core/.ssh/authorized_keys", "core:core", "0600", plan.authorizedKeys.map((k) => `${k}\n`).join(""));
+            script.push(
+                `put ${file} ${owner} ${mode} <<'CONTENT'`,
+                Buffer.from(content).toString("base64"),
+                "CONTENT",
+            );
+        for (const file of plan.files)
+            put(file.path, file.owner, file.permissions, this.harnessFile(file.path, file.content));
+        put(
+            "/home/core/.ssh/authorized_keys",
+            "core:core",
+            "0600",
+            plan.authorizedKeys.map((k) => `${k}\n`).join(""),
+        );
         script.push("chown core:core /home/core/.ssh", "chmod 0700 /home/core/.ssh");
         for (const unit of plan.units) {
-            if (unit.content) put(`/etc/systemd/system/${unit.name}`, "root:root", "0644", unit.content);
+            if (unit.content)
+                put(`/etc/systemd/system/${unit.name}`, "root:root", "0644", unit.content);
             for (const dropIn of unit.drop_ins ?? []) {
-                put(`/etc/systemd/system/${unit.name}.d/${dropIn.name}`, "root:root", "0644", dropIn.content);
+                put(
+                    `/etc/systemd/system/${unit.name}.d/${dropIn.name}`,
+                    "root:root",
+                    "0644",
+                    dropIn.content,
+                );
             }
             const noHub = unit.content && withoutHubPulls(unit.content);
-            if (noHub) put(`/etc/systemd/system/${unit.name}.d/90-harness-no-docker-hub.conf`, "root:root", "0644", noHub);
+            if (noHub)
+                put(
+                    `/etc/systemd/system/${unit.name}.d/90-harness-no-docker-hub.conf`,
+                    "root:root",
+                    "0644",
+                    noHub,
+                );
         }
         if (machine.role === "control") this.fleetctlDouble(put);
-        script.push("systemctl daemon-reload", "systemctl reset-failed", "systemctl restart ssh.service");
+        script.push(
+            "systemctl daemon-reload",
+            "systemctl reset-failed",
+            "systemctl restart ssh.service",
+        );
         // Through stdin: the script holds private keys, which never stand in an argument list.
-        await must(`${machine.name}: applying its user-data`, "docker", ["exec", "-i", machine.container, "sh", "-s"], {
-            input: script.join("\n"),
-        });
+        await must(
+            `${machine.name}: applying its user-data`,
+            "docker",
+            ["exec", "-i", machine.container, "sh", "-s"],
+            {
+                input: script.join("\n"),
+            },
+        );
     }
 
     private userData(machine: Machine): string {
@@ -234,7 +350,10 @@ export class Cluster {
         };
         const keys = this.keys;
         const material: DeployMaterial = {
-            hostPrivateKey: fs.readFileSync(keys.hostKeys.get(machine.name)!.privateKeyFile, "utf8"),
+            hostPrivateKey: fs.readFileSync(
+                keys.hostKeys.get(machine.name)!.privateKeyFile,
+                "utf8",
+            ),
             hostPublicKey: `${keys.hostKeys.get(machine.name)!.publicKey}\n`,
             authorizedKeys: [
                 keys.operator.publicKey,
@@ -265,9 +384,21 @@ export class Cluster {
         return content;
     }
 
-    private fleetctlDouble(put: (file: string, owner: string, mode: string, content: string) => void): void {
-        put("/opt/bin/fleetctl", "root:root", "0755", fs.readFileSync(path.join(HARNESS_DIR, "fleetctl-double.sh"), "utf8"));
-        put("/etc/fleetctl-double/id_ed25519", "root:root", "0600", fs.readFileSync(this.keys.fleetDouble.privateKeyFile, "utf8"));
+    private fleetctlDouble(
+        put: (file: string, owner: string, mode: string, content: string) => void,
+    ): void {
+        put(
+            "/opt/bin/fleetctl",
+            "root:root",
+            "0755",
+            fs.readFileSync(path.join(HARNESS_DIR, "fleetctl-double.sh"), "utf8"),
+        );
+        put(
+            "/etc/fleetctl-double/id_ed25519",
+            "root:root",
+            "0600",
+            fs.readFileSync(this.keys.fleetDouble.privateKeyFile, "utf8"),
+        );
         put("/etc/fleetctl-double/known_hosts", "root:root", "0644", this.keys.knownHosts);
     }
 
@@ -275,9 +406,23 @@ export class Cluster {
         for (const [image, name] of images) {
             log(machine.name, `loading image ${name}`);
             await must(`${machine.name}: loading ${image}`, "bash", [
-                "-o", "pipefail", "-c", 'docker save "$1" | docker exec -i "$2" docker load >/dev/null', "load", image, machine.container,
+                "-o",
+                "pipefail",
+                "-c",
+                'docker save "$1" | docker exec -i "$2" docker load >/dev/null',
+                "load",
+                image,
+                machine.container,
             ]);
-            if (name !== image) await must(`${machine.name}: docker tag`, "docker", ["exec", machine.container, "docker", "tag", image, name]);
+            if (name !== image)
+                await must(`${machine.name}: docker tag`, "docker", [
+                    "exec",
+                    machine.container,
+                    "docker",
+                    "tag",
+                    image,
+                    name,
+                ]);
         }
     }
 
@@ -286,9 +431,19 @@ export class Cluster {
         const plan = bootPlan(this.userData(machine));
         for (const unit of plan.start) {
             log(machine.name, `starting ${unit}`);
-            await must(`${machine.name}: systemctl start ${unit}`, "docker", ["exec", machine.container, "systemctl", "start", unit]);
+            await must(`${machine.name}: systemctl start ${unit}`, "docker", [
+                "exec",
+                machine.container,
+                "systemctl",
+                "start",
+                unit,
+            ]);
         }
-        await this.sshMust(machine, "ready", waitUntilReady(machine.name, ["docker.service", ...plan.start], 120));
+        await this.sshMust(
+            machine,
+            "ready",
+            waitUntilReady(machine.name, ["docker.service", ...plan.start], 120),
+        );
         log(machine.name, "ready");
     }
 }
@@ -303,9 +458,13 @@ export async function sweep(runId: string): Promise<void> {
 async function waitForSystemd(machine: Machine): Promise<void> {
     let state = "";
     for (let attempt = 0; attempt < 60; attempt++) {
-        const result = await run("docker", ["exec", machine.container, "systemctl", "is-system-running", "--wait"], {
-            timeoutMs: 60_000,
-        });
+        const result = await run(
+            "docker",
+            ["exec", machine.container, "systemctl", "is-system-running", "--wait"],
+            {
+                timeoutMs: 60_000,
+            },
+        );
         state = `${result.stdout}${result.stderr}`.trim();
         if (/^(running|degraded)$/.test(state)) return;
         await sleep(1000);
@@ -322,7 +481,15 @@ async function createNetwork(network: string, runId: string): Promise<string> {
     let last = "";
     for (let third = 0; third < 256; third++) {
         const subnet = `172.30.${third}.0/24`;
-        const result = await run("docker", ["network", "create", "--label", `${LABEL}=${runId}`, "--subnet", subnet, network]);
+        const result = await run("docker", [
+            "network",
+            "create",
+            "--label",
+            `${LABEL}=${runId}`,
+            "--subnet",
+            subnet,
+            network,
+        ]);
         if (result.code === 0) return subnet;
         last = result.stderr;
         if (!/overlap/i.test(last)) break;

@@ -7,7 +7,11 @@ import { log, must, sleep } from "./process";
  * Pushes `<registry>/website1:<tag>` built on a good tag, whose /healthz answers 500 while
  * /version answers the tag: a new image that starts but never becomes healthy.
  */
-export async function pushUnhealthyImage(cluster: Cluster, goodTag: string, tag: string): Promise<void> {
+export async function pushUnhealthyImage(
+    cluster: Cluster,
+    goodTag: string,
+    tag: string,
+): Promise<void> {
     log(cluster.builder.name, `fault: pushing ${tag}, whose /healthz answers 500`);
     const image = websiteImage(cluster.registryHost, tag);
     const script = [
@@ -32,12 +36,21 @@ export async function pushUnhealthyImage(cluster: Cluster, goodTag: string, tag:
         `sudo docker push ${image} >/dev/null`,
         'rm -rf "$context"',
     ].join("\n");
-    await cluster.sshMust(cluster.builder, `pushing ${tag}`, script, `${cluster.keys.registryPassword}\n`);
+    await cluster.sshMust(
+        cluster.builder,
+        `pushing ${tag}`,
+        script,
+        `${cluster.keys.registryPassword}\n`,
+    );
 }
 
 export async function stopRegistry(cluster: Cluster): Promise<void> {
     log(cluster.builder.name, "fault: stopping registry.service");
-    await cluster.sshMust(cluster.builder, "stopping the registry", "sudo systemctl stop registry.service");
+    await cluster.sshMust(
+        cluster.builder,
+        "stopping the registry",
+        "sudo systemctl stop registry.service",
+    );
 }
 
 export async function startRegistry(cluster: Cluster): Promise<void> {
@@ -64,13 +77,25 @@ export async function startRegistry(cluster: Cluster): Promise<void> {
 /** Takes a worker off the network: nothing reaches it, neither ssh nor the load balancer. */
 export async function disconnect(cluster: Cluster, worker: Machine): Promise<void> {
     log(worker.name, "fault: disconnected from the network");
-    await must(`${worker.name}: docker network disconnect`, "docker", ["network", "disconnect", cluster.network, worker.container]);
+    await must(`${worker.name}: docker network disconnect`, "docker", [
+        "network",
+        "disconnect",
+        cluster.network,
+        worker.container,
+    ]);
 }
 
 export async function reconnect(cluster: Cluster, worker: Machine): Promise<void> {
     log(worker.name, "fix: connected to the network again");
     await must(`${worker.name}: docker network connect`, "docker", [
-        "network", "connect", "--ip", worker.ip, "--alias", worker.name, cluster.network, worker.container,
+        "network",
+        "connect",
+        "--ip",
+        worker.ip,
+        "--alias",
+        worker.name,
+        cluster.network,
+        worker.container,
     ]);
     await sleep(1000);
 }

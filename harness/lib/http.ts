@@ -12,7 +12,12 @@ export function get(url: string, timeoutMs = 3000): Promise<Answer> {
         const request = http.get(url, { timeout: timeoutMs, agent: false }, (response) => {
             const chunks: Buffer[] = [];
             response.on("data", (chunk: Buffer) => chunks.push(chunk));
-            response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+            response.on("end", () =>
+                resolve({
+                    status: response.statusCode ?? 0,
+                    body: Buffer.concat(chunks).toString("utf8"),
+                }),
+            );
             response.on("error", (err) => resolve({ status: 0, body: err.message }));
         });
         request.on("timeout", () => request.destroy(new Error("timed out")));
@@ -47,7 +52,10 @@ export const DEFAULT_LOAD: LoadLimits = { maxRequests: 100_000, maxMs: 20 * 60_0
  * Sends GET / to each target, one request at a time per target, until stopped, or at most
  * maxRequests per target or maxMs in all, whichever comes first. A failure is anything but 200.
  */
-export function startLoad(targets: Readonly<Record<string, string>>, limits: LoadLimits = DEFAULT_LOAD): LoadLoop {
+export function startLoad(
+    targets: Readonly<Record<string, string>>,
+    limits: LoadLimits = DEFAULT_LOAD,
+): LoadLoop {
     const deadline = Date.now() + limits.maxMs;
     let stopped = false;
     const counts: Record<string, LoadCounts> = {};
@@ -58,7 +66,8 @@ export function startLoad(targets: Readonly<Record<string, string>>, limits: Loa
             count.requests++;
             if (answer.status !== 200) {
                 count.failed++;
-                if (count.samples.length < 5) count.samples.push(`${answer.status} ${answer.body.trim().slice(0, 80)}`);
+                if (count.samples.length < 5)
+                    count.samples.push(`${answer.status} ${answer.body.trim().slice(0, 80)}`);
             }
             await new Promise((resolve) => setTimeout(resolve, limits.pauseMs));
         }

@@ -25,11 +25,19 @@ export async function buildImages(): Promise<HarnessImages> {
     const tags: Record<string, string> = {};
     for (const name of NAMES) {
         const started = Date.now();
-        const result = await run(path.join(HARNESS_DIR, "images/build.sh"), [name], { timeoutMs: 20 * 60_000 });
-        if (result.code !== 0) throw new Error(`host: building image ${name} failed (exit ${result.code}):\n${tail(result.stderr)}`);
+        const result = await run(path.join(HARNESS_DIR, "images/build.sh"), [name], {
+            timeoutMs: 20 * 60_000,
+        });
+        if (result.code !== 0)
+            throw new Error(
+                `host: building image ${name} failed (exit ${result.code}):\n${tail(result.stderr)}`,
+            );
         tags[name] = result.stdout.trim().split("\n").pop()!;
         const said = result.stderr.trim().split("\n").pop() ?? "";
-        log("host", `${said.replace(/^image \S+: /, `image ${name} `)} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+        log(
+            "host",
+            `${said.replace(/^image \S+: /, `image ${name} `)} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+        );
     }
     return tags as unknown as HarnessImages;
 }

@@ -34,13 +34,27 @@ export interface RunKeys {
 }
 
 async function keyPair(file: string, comment: string): Promise<KeyPair> {
-    await must(`ssh-keygen ${path.basename(file)}`, "ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
+    await must(`ssh-keygen ${path.basename(file)}`, "ssh-keygen", [
+        "-q",
+        "-t",
+        "ed25519",
+        "-N",
+        "",
+        "-C",
+        comment,
+        "-f",
+        file,
+    ]);
     const [type, body] = fs.readFileSync(`${file}.pub`, "utf8").trim().split(/\s+/);
     return { privateKeyFile: file, publicKey: `${type} ${body}` };
 }
 
 /** Makes every key of a run for the given machines (name to address) and the registry's address. */
-export async function makeKeys(dir: string, machines: ReadonlyMap<string, string>, registryIp: string): Promise<RunKeys> {
+export async function makeKeys(
+    dir: string,
+    machines: ReadonlyMap<string, string>,
+    registryIp: string,
+): Promise<RunKeys> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     const operator = await keyPair(path.join(dir, "operator"), "harness-operator");
     const builderRsync = await keyPair(path.join(dir, "builder-rsync"), "harness-docker-builder");
@@ -58,24 +72,59 @@ export async function makeKeys(dir: string, machines: ReadonlyMap<string, string
     const file = (name: string) => path.join(dir, name);
     const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
     await must("openssl CA", "openssl", [
-        "req", "-x509", ...ec, "-keyout", file("ca.key"), "-out", file("ca.crt"), "-days", "2",
-        "-subj", "/O=coreos-cluster harness/CN=harness CA",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        "req",
+        "-x509",
+        ...ec,
+        "-keyout",
+        file("ca.key"),
+        "-out",
+        file("ca.crt"),
+        "-days",
+        "2",
+        "-subj",
+        "/O=coreos-cluster harness/CN=harness CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
     ]);
     await must("openssl registry request", "openssl", [
-        "req", "-new", ...ec, "-keyout", file("registry.key"), "-out", file("registry.csr"), "-subj", `/CN=${registryIp}`,
+        "req",
+        "-new",
+        ...ec,
+        "-keyout",
+        file("registry.key"),
+        "-out",
+        file("registry.csr"),
+        "-subj",
+        `/CN=${registryIp}`,
     ]);
     fs.writeFileSync(
         file("registry.ext"),
         `subjectAltName=IP:${registryIp}\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n`,
     );
     await must("openssl registry certificate", "openssl", [
-        "x509", "-req", "-in", file("registry.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"),
-        "-CAcreateserial", "-days", "2", "-extfile", file("registry.ext"), "-out", file("registry.crt"),
+        "x509",
+        "-req",
+        "-in",
+        file("registry.csr"),
+        "-CA",
+        file("ca.crt"),
+        "-CAkey",
+        file("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        file("registry.ext"),
+        "-out",
+        file("registry.crt"),
     ]);
 
     const registryPassword = crypto.randomBytes(24).toString("base64url");
-    const registryHtpasswd = await must("htpasswd", "htpasswd", ["-niB", REGISTRY_USER], { input: `${registryPassword}\n` });
+    const registryHtpasswd = await must("htpasswd", "htpasswd", ["-niB", REGISTRY_USER], {
+        input: `${registryPassword}\n`,
+    });
     return {
         dir,
         operator,

@@ -14,9 +14,16 @@ export interface RunOptions {
     readonly env?: NodeJS.ProcessEnv;
 }
 
-export function run(program: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(
+    program: string,
+    args: readonly string[],
+    options: RunOptions = {},
+): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn(program, args, { env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+        const child = spawn(program, args, {
+            env: options.env ?? process.env,
+            stdio: ["pipe", "pipe", "pipe"],
+        });
         const stdout: Buffer[] = [];
         const stderr: Buffer[] = [];
         let timedOut = false;
@@ -35,7 +42,11 @@ export function run(program: string, args: readonly string[], options: RunOption
             if (timer) clearTimeout(timer);
             const out = Buffer.concat(stdout).toString("utf8");
             const err = Buffer.concat(stderr).toString("utf8");
-            resolve({ code: timedOut ? 124 : (code ?? 1), stdout: out, stderr: timedOut ? `${err}\n(timed out)` : err });
+            resolve({
+                code: timedOut ? 124 : (code ?? 1),
+                stdout: out,
+                stderr: timedOut ? `${err}\n(timed out)` : err,
+            });
         });
         child.stdin.on("error", () => undefined);
         child.stdin.end(options.input ?? "");
@@ -43,10 +54,17 @@ export function run(program: string, args: readonly string[], options: RunOption
 }
 
 /** Runs a program that must succeed; the error names what was done and shows the output's tail. */
-export async function must(what: string, program: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
+export async function must(
+    what: string,
+    program: string,
+    args: readonly string[],
+    options: RunOptions = {},
+): Promise<string> {
     const result = await run(program, args, options);
     if (result.code !== 0) {
-        throw new Error(`${what} failed (exit ${result.code}):\n${tail(`${result.stdout}\n${result.stderr}`)}`);
+        throw new Error(
+            `${what} failed (exit ${result.code}):\n${tail(`${result.stdout}\n${result.stderr}`)}`,
+        );
     }
     return result.stdout;
 }

@@ -26,8 +26,13 @@ export interface StepRun {
 
 /** A failed release step: names the machine and the step, and carries the tail of its output. */
 export class ReleaseStepError extends Error {
-    constructor(readonly run: StepRun, readonly code: number) {
-        super(`${run.machine}: release step ${run.step} failed (exit ${code}):\n${tail(`${run.stdout}\n${run.stderr}`, 40)}`);
+    constructor(
+        readonly run: StepRun,
+        readonly code: number,
+    ) {
+        super(
+            `${run.machine}: release step ${run.step} failed (exit ${code}):\n${tail(`${run.stdout}\n${run.stderr}`, 40)}`,
+        );
         this.name = "ReleaseStepError";
     }
 }
@@ -42,9 +47,23 @@ export async function runStep(
 ): Promise<StepRun> {
     const started = Date.now();
     const result = await cluster.ssh(machine, script, { input });
-    const run: StepRun = { step, machine: machine.name, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
-    const said = `${result.stdout}`.trim().split("\n").filter((line) => line !== "").pop() ?? "";
-    log(machine.name, `${step} ${result.code === 0 ? "ok" : "FAILED"} in ${run.seconds.toFixed(1)}s${said ? `: ${said}` : ""}`);
+    const run: StepRun = {
+        step,
+        machine: machine.name,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        seconds: (Date.now() - started) / 1000,
+    };
+    const said =
+        `${result.stdout}`
+            .trim()
+            .split("\n")
+            .filter((line) => line !== "")
+            .pop() ?? "";
+    log(
+        machine.name,
+        `${step} ${result.code === 0 ? "ok" : "FAILED"} in ${run.seconds.toFixed(1)}s${said ? `: ${said}` : ""}`,
+    );
     if (result.code !== 0) throw new ReleaseStepError(run, result.code);
     return run;
 }
@@ -56,7 +75,12 @@ export function releaseScripts(cluster: Cluster, imageTag: string, healthTimeout
     const registryUser = REGISTRY_USER;
     return {
         check: release.check({ builder, registryHost, registryUser }),
-        sync: release.sync({ builder, registryHost, imageTag, stagingServerIp: cluster.staging1.ip }),
+        sync: release.sync({
+            builder,
+            registryHost,
+            imageTag,
+            stagingServerIp: cluster.staging1.ip,
+        }),
         build: release.build({
             builder,
             registryHost,
@@ -66,12 +90,22 @@ export function releaseScripts(cluster: Cluster, imageTag: string, healthTimeout
             nginxConf: readRepoFile("images/website1/nginx.conf"),
         }),
         push: release.push({ builder, registryHost, imageTag }),
-        submit: release.submit({ controlNode: cluster.control.name, unitText: readRepoFile(`units/${release.WEBSITE1_TEMPLATE}`) }),
-        pull: (worker: Machine) => release.pull({ worker: worker.name, registryHost, registryUser, imageTag }),
+        submit: release.submit({
+            controlNode: cluster.control.name,
+            unitText: readRepoFile(`units/${release.WEBSITE1_TEMPLATE}`),
+        }),
+        pull: (worker: Machine) =>
+            release.pull({ worker: worker.name, registryHost, registryUser, imageTag }),
         drain: (worker: Machine) => release.drain({ worker: worker.name, registryHost, imageTag }),
         restart: (worker: Machine) =>
-            release.restart({ controlNode: cluster.control.name, worker: worker.name, workerIp: worker.ip, imageTag }),
-        return: (worker: Machine) => release.returnToPool({ worker: worker.name, imageTag, healthTimeoutSeconds }),
+            release.restart({
+                controlNode: cluster.control.name,
+                worker: worker.name,
+                workerIp: worker.ip,
+                imageTag,
+            }),
+        return: (worker: Machine) =>
+            release.returnToPool({ worker: worker.name, imageTag, healthTimeoutSeconds }),
     };
 }
 
@@ -99,13 +133,25 @@ export function releaseChain(cluster: Cluster, options: ReleaseOptions): ChainSt
     const { builder, control } = cluster;
 
     const chain: ChainStep[] = [
-        { id: "check", step: "check", machine: builder, script: scripts.check, stdin: password, after: [] },
+        {
+            id: "check",
+            step: "check",
+            machine: builder,
+            script: scripts.check,
+            stdin: password,
+            after: [],
+        },
         { id: "sync", step: "sync", machine: builder, script: scripts.sync, after: ["check"] },
         { id: "build", step: "build", machine: builder, script: scripts.build, after: ["sync"] },
         { id: "push", step: "push", machine: builder, script: scripts.push, after: ["build"] },
         { id: "submit", step: "submit", machine: control, script: scripts.submit, after: ["push"] },
         ...workers.map((w): ChainStep => ({
-            id: `pull-${w.name}`, step: "pull", machine: w, script: scripts.pull(w), stdin: password, after: ["push"],
+            id: `pull-${w.name}`,
+            step: "pull",
+            machine: w,
+            script: scripts.pull(w),
+            stdin: password,
+            after: ["push"],
         })),
     ];
     let previousBatch: string[] = [];
@@ -113,9 +159,33 @@ export function releaseChain(cluster: Cluster, options: ReleaseOptions): ChainSt
         const batch = workers.slice(first, first + batchSize);
         for (const w of batch) {
             chain.push(
-                { id: `drain-${w.name}`, step: "drain", machine: w, script: scripts.drain(w), after: [...(first === 0 ? workers.map((p) => `pull-${p.name}`) : [`pull-${w.name}`]), "submit", ...previousBatch] },
-                { id: `restart-${w.name}`, step: "restart", machine: control, script: scripts.restart(w), after: [`drain-${w.name}`] },
-                { id: `return-${w.name}`, step: "return", machine: w, script: scripts.return(w), after: [`restart-${w.name}`] },
+                {
+                    id: `drain-${w.name}`,
+                    step: "drain",
+                    machine: w,
+                    script: scripts.drain(w),
+                    after: [
+                        ...(first === 0
+                            ? workers.map((p) => `pull-${p.name}`)
+                            : [`pull-${w.name}`]),
+                        "submit",
+                        ...previousBatch,
+                    ],
+                },
+                {
+                    id: `restart-${w.name}`,
+                    step: "restart",
+                    machine: control,
+                    script: scripts.restart(w),
+                    after: [`drain-${w.name}`],
+                },
+                {
+                    id: `return-${w.name}`,
+                    step: "return",
+                    machine: w,
+                    script: scripts.return(w),
+                    after: [`restart-${w.name}`],
+                },
             );
         }
         previousBatch = batch.map((w) => `return-${w.name}`);
@@ -146,7 +216,12 @@ export function runChain(cluster: Cluster, chain: readonly ChainStep[]): Promise
         const launch = () => {
             const ready = failure
                 ? []
-                : chain.filter((s) => !succeeded.has(s.id) && !running.has(s.id) && s.after.every((id) => succeeded.has(id)));
+                : chain.filter(
+                      (s) =>
+                          !succeeded.has(s.id) &&
+                          !running.has(s.id) &&
+                          s.after.every((id) => succeeded.has(id)),
+                  );
             for (const s of ready) {
                 running.add(s.id);
                 runStep(cluster, s.step, s.machine, s.script, s.stdin)
@@ -167,10 +242,16 @@ export function runChain(cluster: Cluster, chain: readonly ChainStep[]): Promise
             if (running.size > 0) return;
             if (failure) reject(failure);
             else if (succeeded.size === chain.length) resolve(ended);
-            else reject(new Error(`release chain stuck: ${chain.filter((s) => !succeeded.has(s.id)).map((s) => s.id).join(", ")}`));
+            else
+                reject(
+                    new Error(
+                        `release chain stuck: ${chain
+                            .filter((s) => !succeeded.has(s.id))
+                            .map((s) => s.id)
+                            .join(", ")}`,
+                    ),
+                );
         };
         launch();
     });
 }
-
-
