@@ -15,7 +15,7 @@ checkUserDataSizes(config, "255.255.255.255:65535");
 if (config.fleetSha256 === "") {
     pulumi.log.warn(
         "fleetSha256 is not set: fleet is downloaded over HTTPS without a checksum. Pin it with " +
-            `\`pulumi config set fleetSha256 $(sha256sum fleet-${FLEET_VERSION}-linux-amd64.tar.gz | cut -d' ' -f1)\`.`,
+            `\`npx pulumi config set fleetSha256 "$(sha256sum fleet-${FLEET_VERSION}-linux-amd64.tar.gz | cut -d' ' -f1)" --stack ${pulumi.getStack()}\`.`,
     );
 }
 

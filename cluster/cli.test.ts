@@ -332,6 +332,16 @@ describe("clear messages", () => {
         );
     });
 
+    test("the pulumi npm package unable to fetch the CLI", () => {
+        const run = cluster(["offline", "status"]);
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain(
+            "cluster: offline: the Pulumi CLI could not be fetched:\nDownloading pulumi v3.265.0...\n" +
+                "pulumi: fetch failed\nThe `pulumi` npm package downloads the CLI on first use:",
+        );
+        expect(run.stderr).not.toContain("npx pulumi login");
+    });
+
     test("the stack missing, with pulumi's own words", () => {
         const run = cluster(["qa", "status"]);
         expect(run.status).toBe(1);

@@ -100,6 +100,14 @@ function log(stack: string, line: string): void {
 async function readAccess(stack: string): Promise<ClusterAccess> {
     log(stack, "reading the stack's outputs (pulumi stack output)");
     const result = await run("pulumi", stackOutputsArgs(stack), { capture: true });
+    if (result.status !== 0 && /Downloading pulumi|pulumi: fetch failed/.test(result.stderr)) {
+        throw new AccessError(
+            `the Pulumi CLI could not be fetched:\n${tail(result.stderr)}\n` +
+                "The `pulumi` npm package downloads the CLI on first use: connect once to the internet, " +
+                "or install the CLI (https://www.pulumi.com/docs/install/) and run " +
+                `\`node build/js/cluster/cli.js ${stack} ...\` with it first on PATH.`,
+        );
+    }
     if (result.status !== 0) {
         throw new AccessError(
             // Only stderr: stdout may hold the stack's decrypted secrets.

@@ -50,6 +50,11 @@ fs.appendFileSync(process.env.CLUSTER_DOUBLES_LOG, JSON.stringify(call) + "\n");
 
 if (tool === "pulumi") {
     const stack = after("--stack");
+    if (stack === "offline") {
+        // What the pulumi npm package prints when it cannot download the CLI.
+        process.stderr.write("Downloading pulumi v3.265.0...\npulumi: fetch failed\n");
+        process.exit(1);
+    }
     if (!(stack in scenario.stacks)) {
         process.stderr.write("error: no stack named '" + stack + "' found\n");
         process.exit(255);

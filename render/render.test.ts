@@ -77,6 +77,14 @@ describe("the render", () => {
 });
 
 describe("bad input", () => {
+    test("a --set of a key the project does not have is refused, naming the valid keys", () => {
+        const run = tryRender(["--stack", "prod", "--set", "workercount=4"]);
+        expect(run.status).toBe(2);
+        expect(run.stderr).toContain(
+            "render: --set workercount=4: no setting workercount; expected gcp:<key> or one of cluster, namePrefix,",
+        );
+    });
+
     test("stops the program with the key, the value and the form, before any resource is declared", () => {
         const run = tryRender(["--stack", "prod", "--set", "workerCount=0"]);
         expect(run.status).not.toBe(0);

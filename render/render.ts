@@ -4,6 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { CONFIG_KEYS } from "../components/config";
 import { REPO_ROOT } from "../components/userdata";
 import { stackConfig } from "./stack-config";
 
@@ -35,6 +36,12 @@ function parseArgs(argv: readonly string[]): Options {
                 break;
             case "--set":
                 if (!/^[\w:-]+=/.test(value ?? "")) usage(`--set takes key=value, not ${value}`);
+                if (!isSettingKey(value.slice(0, value.indexOf("=")))) {
+                    usage(
+                        `--set ${value}: no setting ${value.slice(0, value.indexOf("="))}; ` +
+                            `expected gcp:<key> or one of ${CONFIG_KEYS.join(", ")}`,
+                    );
+                }
                 options.overrides[value.slice(0, value.indexOf("="))] = value.slice(
                     value.indexOf("=") + 1,
                 );
@@ -45,6 +52,12 @@ function parseArgs(argv: readonly string[]): Options {
         i++;
     }
     return options;
+}
+
+/** A key of this project (bare or `coreos-cluster:`-prefixed) or of the gcp provider. */
+function isSettingKey(key: string): boolean {
+    const bare = key.replace(/^coreos-cluster:/, "");
+    return key.startsWith("gcp:") || (CONFIG_KEYS as readonly string[]).includes(bare);
 }
 
 function usage(problem: string): never {
