@@ -12,6 +12,7 @@ import {
     pull,
     push,
     RELEASE_STEPS,
+    releaseChain,
     restart,
     returnToPool,
     returnWaitSeconds,
@@ -426,4 +427,27 @@ test("drain and return wait as long as the load balancer's check needs, plus a m
             healthCheck: quick,
         }),
     ).toMatch(/\nsleep 7\n$/);
+});
+
+test("releaseChain: the builder's steps in line, pulls at once, batches after every pull", () => {
+    const order = releaseChain(["w1", "w2", "w3"], 2).map((link) => [link.id, link.after]);
+    expect(order).toEqual([
+        ["check", []],
+        ["sync", ["check"]],
+        ["build", ["sync"]],
+        ["push", ["build"]],
+        ["submit", ["push"]],
+        ["pull-w1", ["push"]],
+        ["pull-w2", ["push"]],
+        ["pull-w3", ["push"]],
+        ["drain-w1", ["pull-w1", "pull-w2", "pull-w3", "submit"]],
+        ["restart-w1", ["drain-w1"]],
+        ["return-w1", ["restart-w1"]],
+        ["drain-w2", ["pull-w1", "pull-w2", "pull-w3", "submit"]],
+        ["restart-w2", ["drain-w2"]],
+        ["return-w2", ["restart-w2"]],
+        ["drain-w3", ["pull-w3", "submit", "return-w1", "return-w2"]],
+        ["restart-w3", ["drain-w3"]],
+        ["return-w3", ["restart-w3"]],
+    ]);
 });

@@ -38,6 +38,55 @@ export const DRAIN_FILE = "/var/lib/website1/draining";
 export const STAGING_SITE = `${SITE_ROOT}/html/`;
 export const BUILDER_SITE = "/home/core/data/website1";
 
+/** One step of the chain: its id, what it does, for which worker, and the steps it waits for. */
+export interface ChainLink {
+    readonly id: string;
+    readonly step: ReleaseStep;
+    readonly worker?: string;
+    readonly after: readonly string[];
+}
+
+/**
+ * The release's order, shared by the program and the harness: the builder's steps one after
+ * another; then the fleet template and every worker's pull at once; then batch after batch each
+ * worker's drain, restart and return. The first batch drains only after every pull succeeded, so
+ * a failed pull leaves every worker serving.
+ */
+export function releaseChain(workers: readonly string[], batchSize: number): ChainLink[] {
+    const chain: ChainLink[] = [
+        { id: "check", step: "check", after: [] },
+        { id: "sync", step: "sync", after: ["check"] },
+        { id: "build", step: "build", after: ["sync"] },
+        { id: "push", step: "push", after: ["build"] },
+        { id: "submit", step: "submit", after: ["push"] },
+        ...workers.map((worker): ChainLink => ({
+            id: `pull-${worker}`,
+            step: "pull",
+            worker,
+            after: ["push"],
+        })),
+    ];
+    let previousBatch: string[] = [];
+    for (let first = 0; first < workers.length; first += batchSize) {
+        const batch = workers.slice(first, first + batchSize);
+        for (const worker of batch) {
+            const pulls = first === 0 ? workers : [worker];
+            chain.push(
+                {
+                    id: `drain-${worker}`,
+                    step: "drain",
+                    worker,
+                    after: [...pulls.map((w) => `pull-${w}`), "submit", ...previousBatch],
+                },
+                { id: `restart-${worker}`, step: "restart", worker, after: [`drain-${worker}`] },
+                { id: `return-${worker}`, step: "return", worker, after: [`restart-${worker}`] },
+            );
+        }
+        previousBatch = batch.map((worker) => `return-${worker}`);
+    }
+    return chain;
+}
+
 /** `<registry>/website1:<tag>`. */
 export function websiteImage(registryHost: string, imageTag: string): string {
     return `${registryHost}/website1:${imageTag}`;

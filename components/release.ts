@@ -76,119 +76,128 @@ export class Release extends pulumi.ComponentResource {
                 .apply(([builderName, registryHost, registryUser, stagingServerIp]) =>
                     make({ builder: builderName, registryHost, registryUser, stagingServerIp }),
                 );
-        // Each of the builder's steps waits for the one before.
-        let previous: pulumi.Resource[] = [];
-        const builderStep = (
-            id: string,
-            create: pulumi.Input<string>,
-            stdin?: pulumi.Input<string>,
-        ) => {
-            const triggers = [builder.instanceId];
-            const resource = step(id, { on: onBuilder, create, stdin, triggers, after: previous });
-            previous = [resource];
-            return resource;
-        };
-        builderStep(
-            "check",
-            withBuilder((v) => steps.check(v)),
-            password,
-        );
-        builderStep(
-            "sync",
-            withBuilder((v) => steps.sync({ ...v, imageTag })),
-        );
-        builderStep(
-            "build",
-            withBuilder((v) =>
-                steps.build({
-                    ...v,
-                    imageTag,
-                    baseImage: args.baseImage,
-                    dockerfile: readRepoFile("images/website1/Dockerfile"),
-                    nginxConf: readRepoFile("images/website1/nginx.conf"),
-                }),
-            ),
-        );
-        const push = builderStep(
-            "push",
-            withBuilder((v) => steps.push({ ...v, imageTag })),
-        );
-
-        const unitText = readRepoFile(`units/${steps.WEBSITE1_TEMPLATE}`);
-        const submit = step("submit", {
-            on: connectionTo(controlNode),
-            create: steps.submit({ controlNode: controlNode.name, unitText }),
-            triggers: [controlNode.instance.instanceId],
-            after: [push, controlNode.ready],
+        const onBuilderStep = (create: pulumi.Input<string>, stdin?: pulumi.Input<string>) => ({
+            on: onBuilder,
+            create,
+            stdin,
+            triggers: [builder.instanceId],
+            after: [],
         });
+        const unitText = readRepoFile(`units/${steps.WEBSITE1_TEMPLATE}`);
 
-        const pulls = args.workers.map((worker) =>
-            step(`pull-${worker.name}`, {
-                on: connectionTo(worker),
-                create: pulumi
-                    .all([registry.host, registry.user])
-                    .apply(([registryHost, registryUser]) =>
-                        steps.pull({ worker: worker.name, registryHost, registryUser, imageTag }),
-                    ),
-                stdin: password,
-                triggers: [worker.instance.instanceId],
-                after: [push, worker.ready, ...(args.pullsAfter ?? [])],
-            }),
-        );
-
-        let previousBatch: pulumi.Resource[] = [];
-        for (let first = 0; first < args.workers.length; first += args.batchSize) {
-            const batch = args.workers.slice(first, first + args.batchSize);
-            previousBatch = batch.map((worker, i) => {
-                const onWorker = connectionTo(worker);
-                const drain = step(`drain-${worker.name}`, {
-                    on: onWorker,
-                    create: pulumi
-                        .output(registry.host)
-                        .apply((registryHost) =>
-                            steps.drain({ worker: worker.name, registryHost, imageTag }),
+        /** What a step of the chain runs, where, and what it waits for beside the chain. */
+        const stepOf = (link: steps.ChainLink): Step => {
+            const worker = args.workers.find((w) => w.name === link.worker);
+            switch (link.step) {
+                case "check":
+                    return onBuilderStep(
+                        withBuilder((v) => steps.check(v)),
+                        password,
+                    );
+                case "sync":
+                    return onBuilderStep(withBuilder((v) => steps.sync({ ...v, imageTag })));
+                case "build":
+                    return onBuilderStep(
+                        withBuilder((v) =>
+                            steps.build({
+                                ...v,
+                                imageTag,
+                                baseImage: args.baseImage,
+                                dockerfile: readRepoFile("images/website1/Dockerfile"),
+                                nginxConf: readRepoFile("images/website1/nginx.conf"),
+                            }),
                         ),
-                    triggers: [worker.instance.instanceId],
-                    // No worker drains before every pull has succeeded: a pull that fails must
-                    // leave every worker serving.
-                    after: [
-                        ...(first === 0 ? pulls : [pulls[first + i]]),
-                        submit,
-                        ...previousBatch,
-                    ],
-                });
+                    );
+                case "push":
+                    return onBuilderStep(withBuilder((v) => steps.push({ ...v, imageTag })));
+                case "submit":
+                    return {
+                        on: connectionTo(controlNode),
+                        create: steps.submit({ controlNode: controlNode.name, unitText }),
+                        triggers: [controlNode.instance.instanceId],
+                        after: [controlNode.ready],
+                    };
+            }
+            if (!worker) throw new Error(`release step ${link.id} names no worker of this stack`);
+            switch (link.step) {
+                case "pull":
+                    return {
+                        on: connectionTo(worker),
+                        create: pulumi
+                            .all([registry.host, registry.user])
+                            .apply(([registryHost, registryUser]) =>
+                                steps.pull({
+                                    worker: worker.name,
+                                    registryHost,
+                                    registryUser,
+                                    imageTag,
+                                }),
+                            ),
+                        stdin: password,
+                        triggers: [worker.instance.instanceId],
+                        after: [worker.ready, ...(args.pullsAfter ?? [])],
+                    };
+                case "drain":
+                    return {
+                        on: connectionTo(worker),
+                        create: pulumi
+                            .output(registry.host)
+                            .apply((registryHost) =>
+                                steps.drain({ worker: worker.name, registryHost, imageTag }),
+                            ),
+                        triggers: [worker.instance.instanceId],
+                        after: [],
+                    };
+                case "restart": {
+                    const workerIp = worker.plan.internalIp;
+                    if (!workerIp) {
+                        throw new Error(`worker ${worker.name} has no reserved internal address`);
+                    }
+                    // A removed worker's unit is destroyed from the control node, never on the
+                    // worker (it may be gone); delete-first, so an old destroy never follows a
+                    // new start.
+                    return {
+                        on: connectionTo(controlNode, DIAL_REACHED),
+                        create: steps.restart({
+                            controlNode: controlNode.name,
+                            worker: worker.name,
+                            workerIp,
+                            imageTag,
+                        }),
+                        delete: steps.destroy({
+                            controlNode: controlNode.name,
+                            worker: worker.name,
+                        }),
+                        triggers: [controlNode.instance.instanceId, worker.instance.instanceId],
+                        after: [],
+                        deleteFirst: true,
+                    };
+                }
+                case "return":
+                    return {
+                        on: connectionTo(worker),
+                        create: steps.returnToPool({
+                            worker: worker.name,
+                            imageTag,
+                            healthTimeoutSeconds: args.healthTimeoutSeconds,
+                        }),
+                        triggers: [worker.instance.instanceId],
+                        after: [],
+                    };
+                default:
+                    throw new Error(`release step ${link.id} is not part of the chain`);
+            }
+        };
 
-                const workerIp = worker.plan.internalIp;
-                if (!workerIp)
-                    throw new Error(`worker ${worker.name} has no reserved internal address`);
-                // A removed worker's unit is destroyed from the control node, never on the worker
-                // (it may be gone); delete-first, so an old destroy never follows a new start.
-                const restart = step(`restart-${worker.name}`, {
-                    on: connectionTo(controlNode, DIAL_REACHED),
-                    create: steps.restart({
-                        controlNode: controlNode.name,
-                        worker: worker.name,
-                        workerIp,
-                        imageTag,
-                    }),
-                    delete: steps.destroy({ controlNode: controlNode.name, worker: worker.name }),
-                    triggers: [controlNode.instance.instanceId, worker.instance.instanceId],
-                    after: [drain],
-                    deleteFirst: true,
-                });
-
-                const healthTimeoutSeconds = args.healthTimeoutSeconds;
-                return step(`return-${worker.name}`, {
-                    on: onWorker,
-                    create: steps.returnToPool({
-                        worker: worker.name,
-                        imageTag,
-                        healthTimeoutSeconds,
-                    }),
-                    triggers: [worker.instance.instanceId],
-                    after: [restart],
-                });
-            });
+        const declared = new Map<string, pulumi.Resource>();
+        const chain = steps.releaseChain(
+            args.workers.map((w) => w.name),
+            args.batchSize,
+        );
+        for (const link of chain) {
+            const spec = stepOf(link);
+            const before = link.after.map((id) => declared.get(id)!);
+            declared.set(link.id, step(link.id, { ...spec, after: [...before, ...spec.after] }));
         }
 
         this.registerOutputs({ imageTag });

@@ -121,76 +121,49 @@ export interface ChainStep {
 }
 
 /**
- * The chain as components/release.ts declares it: the builder's steps one after the other; then
- * submit and every worker's pull at once; each worker's drain after its own pull (the first
- * batch's: after every pull), submit and the previous batch's returns; its restart after its drain; its return after its restart.
+ * The program's chain (`releaseChain` of components/release-commands.ts, which
+ * components/release.ts declares), each step with the harness machine it runs on and its text.
  */
 export function releaseChain(cluster: Cluster, options: ReleaseOptions): ChainStep[] {
     const workers = options.workers ?? cluster.workers;
-    const batchSize = options.batchSize ?? 1;
     const scripts = releaseScripts(cluster, options.imageTag, options.healthTimeoutSeconds ?? 300);
     const password = `${cluster.keys.registryPassword}\n`;
     const { builder, control } = cluster;
 
-    const chain: ChainStep[] = [
-        {
-            id: "check",
-            step: "check",
-            machine: builder,
-            script: scripts.check,
-            stdin: password,
-            after: [],
-        },
-        { id: "sync", step: "sync", machine: builder, script: scripts.sync, after: ["check"] },
-        { id: "build", step: "build", machine: builder, script: scripts.build, after: ["sync"] },
-        { id: "push", step: "push", machine: builder, script: scripts.push, after: ["build"] },
-        { id: "submit", step: "submit", machine: control, script: scripts.submit, after: ["push"] },
-        ...workers.map((w): ChainStep => ({
-            id: `pull-${w.name}`,
-            step: "pull",
-            machine: w,
-            script: scripts.pull(w),
-            stdin: password,
-            after: ["push"],
-        })),
-    ];
-    let previousBatch: string[] = [];
-    for (let first = 0; first < workers.length; first += batchSize) {
-        const batch = workers.slice(first, first + batchSize);
-        for (const w of batch) {
-            chain.push(
-                {
-                    id: `drain-${w.name}`,
-                    step: "drain",
-                    machine: w,
-                    script: scripts.drain(w),
-                    after: [
-                        ...(first === 0
-                            ? workers.map((p) => `pull-${p.name}`)
-                            : [`pull-${w.name}`]),
-                        "submit",
-                        ...previousBatch,
-                    ],
-                },
-                {
-                    id: `restart-${w.name}`,
-                    step: "restart",
-                    machine: control,
-                    script: scripts.restart(w),
-                    after: [`drain-${w.name}`],
-                },
-                {
-                    id: `return-${w.name}`,
-                    step: "return",
-                    machine: w,
-                    script: scripts.return(w),
-                    after: [`restart-${w.name}`],
-                },
-            );
+    const names = workers.map((w) => w.name);
+    return release.releaseChain(names, options.batchSize ?? 1).map((link): ChainStep => {
+        const worker = workers.find((w) => w.name === link.worker);
+        const on = (machine: Machine | undefined, script: (m: Machine) => string) => {
+            if (!machine) throw new Error(`release step ${link.id} names no harness worker`);
+            return script(machine);
+        };
+        const base = { id: link.id, step: link.step, after: link.after };
+        switch (link.step) {
+            case "check":
+                return { ...base, machine: builder, script: scripts.check, stdin: password };
+            case "sync":
+            case "build":
+            case "push":
+                return { ...base, machine: builder, script: scripts[link.step] };
+            case "submit":
+                return { ...base, machine: control, script: scripts.submit };
+            case "pull":
+                return {
+                    ...base,
+                    machine: worker!,
+                    script: on(worker, scripts.pull),
+                    stdin: password,
+                };
+            case "drain":
+                return { ...base, machine: worker!, script: on(worker, scripts.drain) };
+            case "restart":
+                return { ...base, machine: control, script: on(worker, scripts.restart) };
+            case "return":
+                return { ...base, machine: worker!, script: on(worker, scripts.return) };
+            default:
+                throw new Error(`release step ${link.id} is not part of the chain`);
         }
-        previousBatch = batch.map((w) => `return-${w.name}`);
-    }
-    return chain;
+    });
 }
 
 /** Runs the release's chain; see runChain. */
